@@ -1,0 +1,196 @@
+import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { TransportError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { Headers, InRecord, OutRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+
+export interface KafkaTransportOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Idempotent producer: Redpanda and Kafka support it; librdkafka's mock broker does not. */
+  readonly idempotent: boolean;
+  /** Create topics with the admin API at start-up (Redpanda); otherwise rely on auto-creation. */
+  readonly createTopics: boolean;
+  readonly topicPartitions: number;
+  readonly replicationFactor: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxWaitTimeMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly retries: number;
+}
+
+function toHeaders(h: IHeaders | undefined): Headers {
+  const out: Headers = {};
+  if (!h) return out;
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}
+
+/** kafkajs errors carry `retriable`; wrap them so the rest of the system reads one flag. */
+function wrap(e: unknown, what: string): TransportError {
+  const retriable = Boolean((e as { retriable?: boolean }).retriable ?? true);
+  return new TransportError(`${what}: ${(e as Error).message ?? String(e)}`, { retriable, cause: e });
+}
+
+/**
+ * The Kafka bus over kafkajs (pure JS; it installs everywhere, unlike librdkafka bindings). Sends wait
+ * for every in-sync replica (acks=all). Consumers run eachBatch with auto-commit and auto-resolve off:
+ * the consumer actor decides what is committed, and a batch cut short by a pause is fetched again from
+ * the first record it did not take.
+ */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private producerReady: Promise<Producer> | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  private readonly options: KafkaTransportOptions;
+  private readonly log: Logger;
+
+  constructor(
+    options: KafkaTransportOptions,
+    log: Logger,
+  ) {
+    this.options = options;
+    this.log = log;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectionTimeoutMs,
+      retry: { retries: options.retries },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        const { message, ...rest } = entry.log;
+        const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+        this.log[level]({ kafkajs: entry.namespace, ...rest }, message);
+      },
+    });
+  }
+
+  private connectProducer(): Promise<Producer> {
+    if (!this.producerReady) {
+      const producer = this.kafka.producer({
+        idempotent: this.options.idempotent,
+        ...(this.options.idempotent ? { maxInFlightRequests: 1 } : {}),
+        allowAutoTopicCreation: true,
+      });
+      this.producerReady = producer.connect().then(
+        () => (this.producer = producer),
+        (e: unknown) => {
+          this.producerReady = undefined;
+          throw wrap(e, 'producer could not connect');
+        },
+      );
+    }
+    return this.producerReady;
+  }
+
+  async send(records: readonly OutRecord[]): Promise<void> {
+    const producer = await this.connectProducer();
+    const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Headers }>>();
+    for (const r of records) {
+      let list = byTopic.get(r.topic);
+      if (!list) byTopic.set(r.topic, (list = []));
+      list.push({ key: r.key, value: r.value, headers: r.headers });
+    }
+    try {
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    } catch (e) {
+      throw wrap(e, 'send failed');
+    }
+  }
+
+  async subscribe(o: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: this.options.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs,
+      allowAutoTopicCreation: true,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment;
+      o.onAssignment(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition }))));
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      // kafkajs restarts itself after retriable errors; only a crash it will not recover from is ours.
+      if (!e.payload.restart) o.onCrash(wrap(e.payload.error, `consumer ${o.groupId} crashed`));
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const records: InRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ? m.key.toString('utf8') : null,
+            value: m.value,
+            headers: toHeaders(m.headers),
+            timestamp: m.timestamp,
+          }));
+          const taken = await o.onBatch({ topic: batch.topic, partition: batch.partition, records });
+          // Resolving moves the fetch position only (auto-commit is off): the rest is fetched again after resume.
+          if (taken > 0) resolveOffset(records[taken - 1]!.offset);
+          await heartbeat();
+        },
+      });
+    } catch (e) {
+      await consumer.disconnect().catch(() => undefined);
+      throw wrap(e, `consumer ${o.groupId} could not start`);
+    }
+    this.consumers.add(consumer);
+    return {
+      pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+      resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
+      commit: async (offsets) => {
+        try {
+          await consumer.commitOffsets(offsets.map((x) => ({ topic: x.topic, partition: x.partition, offset: x.offset })));
+        } catch (e) {
+          throw wrap(e, `commit for ${o.groupId} failed`);
+        }
+      },
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    if (!this.options.createTopics) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: this.options.topicPartitions, replicationFactor: this.options.replicationFactor })),
+      });
+      this.log.info({ topics: missing }, 'created topics');
+    } catch (e) {
+      throw wrap(e, 'topic creation failed');
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.disconnect().catch(() => undefined);
+    this.consumers.clear();
+    if (this.producer) await this.producer.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.producerReady = undefined;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What a message bus must do for the actors above it. Two implementations: Kafka (kafkajs, for Redpanda)
+ * and in-process memory (embedded mode and fast tests). Both pass tests/contract/transport.contract.ts.
+ */
+export type Headers = Record<string, string>;
+
+export interface OutRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: Buffer;
+  readonly headers: Headers;
+}
+
+export interface InRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit; kept as decimal strings as on the wire. */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Headers;
+  /** Broker timestamp, ms since the epoch, as a decimal string. */
+  readonly timestamp: string;
+}
+
+export interface InBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** Records of one partition in offset order. */
+  readonly records: readonly InRecord[];
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts: the log's beginning, or its end. */
+  readonly fromBeginning: boolean;
+  /**
+   * Handles one batch; returns how many records (a prefix) it took. When fewer than all, it must have
+   * paused the partition: the rest is delivered again after resume.
+   */
+  onBatch(batch: InBatch): Promise<number>;
+  /** The partitions this member owns after a (re)balance; in-flight work for others is void. */
+  onAssignment(partitions: readonly TopicPartition[]): void;
+  /** The subscription failed and will not recover by itself. */
+  onCrash(error: Error): void;
+}
+
+export interface Subscription {
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+  /** Commits the next offset to read for each partition. */
+  commit(offsets: ReadonlyArray<TopicPartition & { offset: string }>): Promise<void>;
+  /** Stops fetching and leaves the group. Records handed out and not committed are delivered again later. */
+  stop(): Promise<void>;
+}
+
+export interface Transport {
+  readonly kind: 'kafka' | 'memory';
+  /** Sends records with every in-sync replica's acknowledgement; per-key order is kept. */
+  send(records: readonly OutRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Creates topics where the broker supports it (Redpanda via admin); a no-op where topics auto-create. */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+
+/**
+ * Event payloads. One zod schema per event type and version is the type, the validator and the
+ * documentation. Prices and money travel as rupees with at most two decimals (whole paise); position
+ * maths converts them to integer paise.
+ */
+const wholePaise = (v: number) => Number.isFinite(v) && Math.abs(Math.round(v * 100) - v * 100) < 1e-6;
+export const Price = z.number().positive().refine(wholePaise, 'must be a whole number of paise (at most 2 decimals)');
+export const Money = z.number().refine(wholePaise, 'must be a whole number of paise (at most 2 decimals)');
+export const InstrumentToken = z.number().int().positive();
+export const Quantity = z.number().int().positive();
+export const Timestamp = z.iso.datetime({ offset: true });
+export const SignalType = z.enum(['BUY', 'SELL']);
+export const ExecutionMode = z.enum(['paper', 'zerodha']);
+
+const DepthLevel = z.object({ price: z.number().nonnegative(), quantity: z.number().int().nonnegative(), orders: z.number().int().nonnegative() });
+
+export const MarketTick = z.object({
+  instrument_token: InstrumentToken,
+  last_price: Price,
+  last_quantity: z.number().int().nonnegative().optional(),
+  average_price: z.number().nonnegative().optional(),
+  volume: z.number().int().nonnegative(),
+  buy_quantity: z.number().int().nonnegative().optional(),
+  sell_quantity: z.number().int().nonnegative().optional(),
+  ohlc: z.object({ open: Price, high: Price, low: Price, close: Price }).optional(),
+  depth: z.object({ buy: z.array(DepthLevel).max(5), sell: z.array(DepthLevel).max(5) }).optional(),
+  exchange_timestamp: Timestamp,
+  timestamp: Timestamp,
+});
+
+export const TradingSignal = z.object({
+  signal_id: z.uuid(),
+  strategy_id: z.string().min(1),
+  instrument_token: InstrumentToken,
+  signal_type: SignalType,
+  quantity: Quantity,
+  price: Price,
+  timestamp: Timestamp,
+  reason: z.string().optional(),
+});
+
+export const RiskCheckName = z.enum([
+  'max_quantity',
+  'max_notional',
+  'max_position_instrument',
+  'max_position_strategy',
+  'max_gross_exposure',
+  'rate_limit',
+  'daily_loss',
+  'market_hours',
+  'stale_price',
+  'duplicate_signal',
+]);
+
+export const ValidatedSignal = z.object({
+  original_signal: TradingSignal,
+  validated_quantity: Quantity,
+  validated_price: Price,
+  risk_checks: z.array(RiskCheckName),
+  timestamp: Timestamp,
+});
+
+/** Why a signal was refused. One code per risk rule; the text says the numbers. */
+export const RejectionCode = z.enum([
+  'MAX_QUANTITY',
+  'MAX_NOTIONAL',
+  'MAX_POSITION_INSTRUMENT',
+  'MAX_POSITION_STRATEGY',
+  'MAX_GROSS_EXPOSURE',
+  'RATE_LIMIT_SECOND',
+  'RATE_LIMIT_MINUTE',
+  'RATE_LIMIT_DAY',
+  'TRADING_HALTED',
+  'REDUCE_ONLY',
+  'MARKET_CLOSED',
+  'NO_PRICE',
+  'STALE_PRICE',
+  'DUPLICATE_SIGNAL',
+]);
+
+export const RejectedSignal = z.object({
+  original_signal: TradingSignal,
+  reason_code: RejectionCode,
+  reason: z.string().min(1),
+  timestamp: Timestamp,
+});
+
+const OrderBase = {
+  strategy_id: z.string().min(1),
+  instrument_token: InstrumentToken,
+  signal_type: SignalType,
+  quantity: Quantity,
+  order_id: z.string().min(1),
+  execution_mode: ExecutionMode,
+  timestamp: Timestamp,
+};
+
+export const OrderPlaced = z.object({ ...OrderBase, price: Price, tag: z.string().max(20).optional() });
+
+export const FeeBreakdown = z.object({
+  brokerage: Money,
+  stt: Money,
+  exchange: Money,
+  gst: Money,
+  sebi: Money,
+  stamp: Money,
+});
+
+export const OrderFilled = z.object({ ...OrderBase, fill_price: Price, fees: Money, fee_breakdown: FeeBreakdown.optional() });
+
+export const FailureCode = z.enum(['NO_PRICE', 'BROKER_REJECTED', 'BROKER_UNAVAILABLE', 'SESSION_EXPIRED', 'RATE_LIMITED', 'LIVE_DISABLED']);
+
+export const OrderFailed = z.object({
+  ...OrderBase,
+  order_id: z.string().min(1).nullable(),
+  price: Price,
+  reason_code: FailureCode,
+  error_message: z.string().min(1),
+});
+
+export const PositionSnapshot = z.object({
+  instrument_token: InstrumentToken,
+  quantity: z.number().int(),
+  average_price: z.number().nonnegative(),
+  last_price: z.number().nonnegative().nullable(),
+  realized_pnl: Money,
+  unrealized_pnl: Money,
+});
+
+export const PnlSnapshot = z.object({
+  strategy_id: z.string().min(1).nullable(),
+  positions: z.array(PositionSnapshot),
+  realized_pnl: Money,
+  unrealized_pnl: Money,
+  fees: Money,
+  cash: Money,
+  timestamp: Timestamp,
+});
+
+/** Event type -> version -> payload schema. A new version is a new entry; old ones stay decodable. */
+export const EVENT_SCHEMAS = {
+  market_tick: { 1: MarketTick },
+  trading_signal: { 1: TradingSignal },
+  validated_signal: { 1: ValidatedSignal },
+  rejected_signal: { 1: RejectedSignal },
+  order_placed: { 1: OrderPlaced },
+  order_filled: { 1: OrderFilled },
+  order_failed: { 1: OrderFailed },
+  pnl_snapshot: { 1: PnlSnapshot },
+} as const;
+
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+export const CURRENT_VERSION: { readonly [K in EventType]: number } = {
+  market_tick: 1,
+  trading_signal: 1,
+  validated_signal: 1,
+  rejected_signal: 1,
+  order_placed: 1,
+  order_filled: 1,
+  order_failed: 1,
+  pnl_snapshot: 1,
+};
+
+export type MarketTick = z.infer<typeof MarketTick>;
+export type TradingSignal = z.infer<typeof TradingSignal>;
+export type ValidatedSignal = z.infer<typeof ValidatedSignal>;
+export type RejectedSignal = z.infer<typeof RejectedSignal>;
+export type RejectionCode = z.infer<typeof RejectionCode>;
+export type OrderPlaced = z.infer<typeof OrderPlaced>;
+export type OrderFilled = z.infer<typeof OrderFilled>;
+export type OrderFailed = z.infer<typeof OrderFailed>;
+export type FailureCode = z.infer<typeof FailureCode>;
+export type PnlSnapshot = z.infer<typeof PnlSnapshot>;
+export type RiskCheckName = z.infer<typeof RiskCheckName>;
+
+export interface EventData {
+  market_tick: MarketTick;
+  trading_signal: TradingSignal;
+  validated_signal: ValidatedSignal;
+  rejected_signal: RejectedSignal;
+  order_placed: OrderPlaced;
+  order_filled: OrderFilled;
+  order_failed: OrderFailed;
+  pnl_snapshot: PnlSnapshot;
+}

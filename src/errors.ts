@@ -1,0 +1,74 @@
+/**
+ * Every error class the system throws. Each says whether retrying can help (`retriable`); supervisors and
+ * dead-letter routing read that flag instead of matching messages. Denials and rejections are events with
+ * reason codes, never errors: an error here means a bug or an outage.
+ */
+export class AlphaPandaError extends Error {
+  readonly retriable: boolean;
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Configuration that fails validation at start-up. `issues` name each key and what is wrong. */
+export class ConfigError extends AlphaPandaError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.issues = issues;
+  }
+}
+
+export type DecodeErrorKind = 'not_json' | 'schema_violation' | 'unknown_type' | 'unsupported_version' | 'wrong_topic';
+
+/** Bytes that are not a valid event for the topic they arrived on. Never retriable: the bytes will not change. */
+export class DecodeError extends AlphaPandaError {
+  readonly kind: DecodeErrorKind;
+  readonly path: string | undefined;
+  constructor(kind: DecodeErrorKind, message: string, path?: string) {
+    super(message);
+    this.kind = kind;
+    this.path = path;
+  }
+}
+
+/** A message addressed to an actor that has stopped. */
+export class ActorStoppedError extends AlphaPandaError {
+  constructor(actorPath: string) {
+    super(`actor ${actorPath} is stopped`);
+  }
+}
+
+/** A supervisor restarted its children more often than its intensity allows and gave up. */
+export class RestartIntensityExceeded extends AlphaPandaError {
+  constructor(supervisor: string, restarts: number, withinMs: number, cause: unknown) {
+    super(`supervisor ${supervisor} exceeded ${restarts} restarts within ${withinMs} ms`, { cause });
+  }
+}
+
+/** A transport (Kafka or in-process) failed to send or consume. Usually an outage: retriable. */
+export class TransportError extends AlphaPandaError {
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { retriable: options.retriable ?? true, cause: options.cause });
+  }
+}
+
+/** The system is shutting down; work handed over now is refused, not lost. */
+export class ShuttingDownError extends AlphaPandaError {
+  constructor(what: string) {
+    super(`${what}: shutting down`, { retriable: true });
+  }
+}
+
+/** Whether an unknown thrown value may succeed on a retry. Errors from outside default to retriable. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof AlphaPandaError) return error.retriable;
+  if (error && typeof error === 'object' && 'retriable' in error) return Boolean((error as { retriable: unknown }).retriable);
+  return true;
+}
+
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(typeof value === 'string' ? value : JSON.stringify(value));
+}

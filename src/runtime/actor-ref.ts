@@ -1,0 +1,45 @@
+import type { Clock } from '../clock.ts';
+import type { Envelope } from '../contracts/envelope.ts';
+import type { Logger } from '../log.ts';
+import type { Delivery } from './delivery.ts';
+
+/** How everything outside an actor talks to it. Messages to a stopped actor go to the dead letters. */
+export interface ActorRef<M> {
+  readonly path: string;
+  /** An internal message (no topic of origin, nothing to acknowledge). */
+  tell(message: M): void;
+  deliver(delivery: Delivery<M>): void;
+  /** Many deliveries in one actor turn: how ticks travel without a scheduler hop per message. */
+  deliverBatch(deliveries: Delivery<M>[]): void;
+  /** Deliveries accepted and not yet finished (queued, stashed or in hand): the mailbox depth. */
+  readonly pending: number;
+  /** Calls `fn` once, when `pending` has fallen to `threshold` or below. */
+  whenBelow(threshold: number, fn: () => void): void;
+}
+
+/** What a behaviour sees while it handles one message. */
+export interface ActorContext<M> {
+  readonly path: string;
+  readonly self: ActorRef<M>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The message in hand, with its origin. */
+  readonly delivery: Delivery<M>;
+  /**
+   * Publishes an event caused by the message in hand. The message is acknowledged (its offset may be
+   * committed) only after the broker has confirmed every event it published.
+   */
+  publish(topic: string, event: Envelope): void;
+  /** Ends this actor normally after the message in hand. */
+  stop(): void;
+}
+
+/**
+ * An actor's logic: synchronous and pure where it can be (strategies, risk checks, fills), async only
+ * where it talks to the outside (a broker's HTTP API). A throw is a bug or an outage: the supervisor
+ * decides what happens next.
+ */
+export interface Behaviour<S, M> {
+  init(): S;
+  receive(state: S, message: M, ctx: ActorContext<M>): S | Promise<S>;
+}

@@ -1,0 +1,188 @@
+import nact from 'nact';
+import type { Clock, Timer } from '../src/clock.ts';
+import { asError, isRetriable, RestartIntensityExceeded } from '../src/errors.ts';
+import type { Logger } from '../src/log.ts';
+import { Cell, type CellEnv, type CellOptions } from '../src/runtime/cell.ts';
+import type { Delivery } from '../src/runtime/delivery.ts';
+import { backoffDelay, recordFailure, type BackoffState } from './backoff.ts';
+import type { Child, Parent, RestartType } from './child.ts';
+import { recordRestart } from './intensity.ts';
+import type { SupervisionPolicy } from './policy.ts';
+
+export interface SupervisorOptions {
+  readonly name: string;
+  readonly policy: SupervisionPolicy;
+  readonly restartType?: RestartType;
+  /** In [0, 1): the backoff jitter. Injected so restarts are exact in tests. */
+  readonly random?: () => number;
+}
+
+export interface SupervisorEnv extends CellEnv {
+  readonly clock: Clock;
+}
+
+type Event =
+  | { readonly kind: 'failed'; readonly child: Child; readonly error: unknown; readonly delivery: Delivery | undefined }
+  | { readonly kind: 'exited'; readonly child: Child }
+  | { readonly kind: 'restart-due'; readonly affected: readonly Child[]; readonly failing: Child; readonly dropHead: boolean };
+
+/**
+ * A supervisor: the parent of cells and other supervisors. Failures reach it as events (in its own nact
+ * mailbox, so it handles one at a time) and it decides: restart after a backoff (one_for_one,
+ * one_for_all, rest_for_one), dead-letter the message that keeps failing, drop a temporary child, or,
+ * past its restart intensity, stop every child and fail upward to its own parent.
+ */
+export class Supervisor implements Child, Parent {
+  readonly name: string;
+  readonly path: string;
+  readonly restartType: RestartType;
+  private readonly children: Child[] = [];
+  private readonly backoffs = new Map<Child, BackoffState>();
+  private restarts: readonly number[] = [];
+  private readonly timers = new Set<Timer>();
+  private stopped = false;
+  private readonly random: () => number;
+  private readonly log: Logger;
+  readonly nactRef: unknown;
+
+  private readonly parent: Parent;
+  private readonly options: SupervisorOptions;
+  private readonly env: SupervisorEnv;
+
+  constructor(
+    parentNact: unknown,
+    parent: Parent,
+    options: SupervisorOptions,
+    env: SupervisorEnv,
+  ) {
+    this.parent = parent;
+    this.options = options;
+    this.env = env;
+    this.name = options.name;
+    this.path = `${parent.path}/${options.name}`;
+    this.restartType = options.restartType ?? 'permanent';
+    this.random = options.random ?? Math.random;
+    this.log = env.log.child({ supervisor: this.path });
+    this.nactRef = nact.spawn(
+      parentNact as never,
+      (state: unknown, event: Event) => {
+        this.handle(event);
+        return state;
+      },
+      options.name,
+      { onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume } as never,
+    );
+  }
+
+  spawn<S, M>(options: CellOptions<S, M>): Cell<S, M> {
+    const cell = new Cell(this.nactRef, this, options, this.env);
+    this.children.push(cell);
+    return cell;
+  }
+
+  spawnSupervisor(options: SupervisorOptions): Supervisor {
+    const sup = new Supervisor(this.nactRef, this, { random: this.random, ...options }, this.env);
+    this.children.push(sup);
+    return sup;
+  }
+
+  /** Adds a child built elsewhere (a consumer actor); the supervisor restarts it like any other. */
+  adopt<C extends Child>(child: C): C {
+    this.children.push(child);
+    return child;
+  }
+
+  /** Removes a child for good; what it still holds or is sent goes to the dead letters. */
+  remove(child: Child, error: Error): void {
+    const i = this.children.indexOf(child);
+    if (i >= 0) this.children.splice(i, 1);
+    this.backoffs.delete(child);
+    child.terminate(error);
+    if (child instanceof Cell) child.dispose();
+  }
+
+  get childCount(): number {
+    return this.children.length;
+  }
+
+  childFailed(child: Child, error: unknown, delivery: Delivery | undefined): void {
+    nact.dispatch(this.nactRef as never, { kind: 'failed', child, error, delivery } satisfies Event);
+  }
+
+  childExited(child: Child): void {
+    nact.dispatch(this.nactRef as never, { kind: 'exited', child } satisfies Event);
+  }
+
+  suspend(): void {
+    for (const c of this.children) c.suspend();
+  }
+
+  /** Restarted by its own parent: every child fresh, the restart history forgotten. */
+  restart(): void {
+    this.stopped = false;
+    this.restarts = [];
+    this.backoffs.clear();
+    for (const c of this.children) c.restart(false);
+  }
+
+  terminate(error: Error): void {
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    for (const c of this.children) c.terminate(error);
+  }
+
+  private handle(event: Event): void {
+    if (!this.children.includes(event.kind === 'restart-due' ? event.failing : event.child)) return;
+    switch (event.kind) {
+      case 'failed':
+        return this.onFailure(event.child, event.error, event.delivery);
+      case 'exited':
+        return this.onExit(event.child);
+      case 'restart-due':
+        for (const c of event.affected) if (this.children.includes(c)) c.restart(c === event.failing && event.dropHead);
+    }
+  }
+
+  private onFailure(child: Child, error: unknown, delivery: Delivery | undefined): void {
+    const err = asError(error);
+    if (this.stopped) return child.terminate(err);
+    if (child.restartType === 'temporary') {
+      this.log.warn({ child: child.path, err }, 'temporary child failed; not restarted');
+      return this.remove(child, err);
+    }
+    const now = this.env.clock.now();
+    const { policy } = this.options;
+    const intensity = recordRestart(this.restarts, now, policy);
+    this.restarts = intensity.restarts;
+    if (intensity.exceeded) return this.escalate(err);
+
+    const dropHead = delivery !== undefined && (!isRetriable(error) || delivery.attempts >= policy.maxAttempts);
+    const backoff = recordFailure(this.backoffs.get(child), now, policy.backoff);
+    this.backoffs.set(child, backoff);
+    const delay = backoffDelay(policy.backoff, backoff, this.random());
+    const at = this.children.indexOf(child);
+    const affected =
+      policy.strategy === 'one_for_one' ? [child] : policy.strategy === 'one_for_all' ? [...this.children] : this.children.slice(at);
+    for (const c of affected) if (c !== child) c.suspend();
+    this.log.warn({ child: child.path, err, attempts: delivery?.attempts, delayMs: delay, dropHead, strategy: policy.strategy }, 'child failed; restarting');
+    const timer = this.env.clock.schedule(delay, () => {
+      this.timers.delete(timer);
+      nact.dispatch(this.nactRef as never, { kind: 'restart-due', affected, failing: child, dropHead } satisfies Event);
+    });
+    this.timers.add(timer);
+  }
+
+  private onExit(child: Child): void {
+    if (child.restartType === 'permanent') return child.restart(false);
+    this.remove(child, new Error(`${child.path} exited normally`));
+  }
+
+  private escalate(cause: Error): void {
+    const { maxRestarts, withinMs } = this.options.policy;
+    const error = new RestartIntensityExceeded(this.path, maxRestarts, withinMs, cause);
+    this.log.error({ err: error }, 'restart intensity exceeded; stopping children and escalating');
+    this.terminate(error);
+    this.parent.childFailed(this, error, undefined);
+  }
+}

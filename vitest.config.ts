@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts', 'src/**/*.test.ts', 'actors/**/*.test.ts', 'supervisors/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores: broker scenario files run in parallel with unit files, never more than two at once.
+    maxWorkers: 2,
+    env: { LOG_LEVEL: 'silent' },
+  },
+});
