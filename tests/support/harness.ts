@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { KafkaTransport } from '../../src/bus/kafka/kafka-transport.ts';
+import { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
+import type { InRecord, OutRecord, Transport } from '../../src/bus/transport.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
+import { encode } from '../../src/contracts/codec.ts';
+import { createEvent, type Envelope } from '../../src/contracts/envelope.ts';
+import { rootLogger } from '../../src/log.ts';
+import { ActorSystem } from '../../src/runtime/actor-system.ts';
+import { SupervisionPolicy } from '../../supervisors/policy.ts';
+
+export type TransportKind = 'memory' | 'kafka';
+
+export function makeTransport(kind: TransportKind, maxWaitTimeMs = 20): Transport {
+  if (kind === 'memory') return new MemoryTransport({ partitions: 4, maxBatch: 100, retention: 1_000_000 });
+  return new KafkaTransport(
+    {
+      brokers: [inject('kafkaBrokers')],
+      clientId: `test-${randomUUID().slice(0, 6)}`,
+      idempotent: false,
+      createTopics: false,
+      topicPartitions: 4,
+      replicationFactor: 1,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+      maxWaitTimeMs,
+      connectionTimeoutMs: 3_000,
+      retries: 8,
+    },
+    rootLogger,
+  );
+}
+
+export function makeSystem(transport: Transport, options: { clock?: Clock; policy?: Partial<SupervisionPolicy>; onFatal?: (e: Error) => void; random?: () => number } = {}): ActorSystem {
+  return new ActorSystem({
+    name: `t${randomUUID().slice(0, 8)}`,
+    transport,
+    clock: options.clock ?? systemClock,
+    log: rootLogger,
+    policy: SupervisionPolicy.parse({ backoff: { minMs: 10, maxMs: 100 }, ...options.policy }),
+    producer: { lingerMs: 1, maxBatch: 500, retry: { minMs: 50, maxMs: 500, randomFactor: 0, resetAfterMs: 10_000 } },
+    onFatal: options.onFatal ?? ((e) => rootLogger.error(e)),
+    random: options.random ?? (() => 0),
+  });
+}
+
+export const uniqueTopic = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let seq = 0;
+/** A valid market_tick envelope (key = instrument token, as on market.ticks). */
+export function tick(token: number, price = 100, now = Date.UTC(2025, 7, 11, 4, 0)): Envelope<'market_tick'> {
+  const ts = new Date(now + seq++).toISOString();
+  return createEvent({
+    type: 'market_tick',
+    broker: 'market',
+    source: 'test',
+    key: String(token),
+    now,
+    data: { instrument_token: token, last_price: price, volume: 1000, exchange_timestamp: ts, timestamp: ts },
+  });
+}
+
+export function recordOf(topic: string, event: Envelope, headers: Record<string, string> = {}): OutRecord {
+  return { topic, key: event.key, value: encode(event), headers };
+}
+
+/** Reads `count` records of `topic` from its beginning with a fresh consumer group. */
+export async function collect(transport: Transport, topic: string, count: number, timeoutMs = 20_000): Promise<InRecord[]> {
+  const got: InRecord[] = [];
+  const sub = await transport.subscribe({
+    groupId: `collect-${randomUUID()}`,
+    topics: [topic],
+    fromBeginning: true,
+    onBatch: async (b) => {
+      got.push(...b.records);
+      return b.records.length;
+    },
+    onAssignment: () => undefined,
+    onCrash: (e) => {
+      throw e;
+    },
+  });
+  try {
+    await waitFor(() => got.length >= count, `${count} records on ${topic} (have ${got.length})`, timeoutMs);
+  } finally {
+    await sub.stop();
+  }
+  return got;
+}
