@@ -4,14 +4,14 @@ import { z } from 'zod';
  * How a supervisor reacts to a failing child. Every knob is configurable (config/default.yaml,
  * `supervision`); these defaults are documented in the README.
  */
-export const SupervisionPolicy = z.object({
+export const SupervisionPolicy = z.strictObject({
   /** one_for_one: restart the failing child; one_for_all: every child; rest_for_one: it and those started after it. */
   strategy: z.enum(['one_for_one', 'one_for_all', 'rest_for_one']).default('one_for_one'),
   /** Restart intensity: more than maxRestarts within withinMs and the supervisor escalates. */
   maxRestarts: z.number().int().min(0).default(10),
   withinMs: z.number().int().positive().default(60_000),
   backoff: z
-    .object({
+    .strictObject({
       minMs: z.number().int().min(0).default(200),
       maxMs: z.number().int().min(0).default(30_000),
       randomFactor: z.number().min(0).max(1).default(0.2),

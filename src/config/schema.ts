@@ -26,7 +26,7 @@ export const Config = z
     memoryBus: z.strictObject({ partitions: z.number().int().positive(), maxBatch: z.number().int().positive(), retention: z.number().int().positive() }),
     producer: z.strictObject({ lingerMs: Ms, maxBatch: z.number().int().positive(), retry: Backoff }),
     consumer: z
-      .object({
+      .strictObject({
         mailboxBound: z.number().int().positive(),
         mailboxLowWater: z.number().int().min(0),
         outboxBound: z.number().int().positive(),
