@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaTransport } from '../src/bus/kafka/kafka-transport.ts';
+import { systemClock } from '../src/clock.ts';
+import { encode } from '../src/contracts/codec.ts';
+import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
+import { rootLogger } from '../src/log.ts';
+import { ActorSystem } from '../src/runtime/actor-system.ts';
+import type { ActorRef } from '../src/runtime/actor-ref.ts';
+import { DEFAULT_POLICY } from '../supervisors/policy.ts';
+
+const transportOptions = (brokers: string) => ({
+  brokers: [brokers],
+  clientId: 'bench',
+  idempotent: false,
+  createTopics: false,
+  topicPartitions: 4,
+  replicationFactor: 1,
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  maxWaitTimeMs: 20,
+  connectionTimeoutMs: 3_000,
+  retries: 8,
+});
+
+function tickRecords(topic: string, count: number, instruments: number) {
+  const now = Date.UTC(2025, 7, 11, 4, 0);
+  return Array.from({ length: count }, (_, i) => {
+    const token = 1 + (i % instruments);
+    const ts = new Date(now + i).toISOString();
+    const e = createEvent({ type: 'market_tick', broker: 'market', source: 'bench', key: String(token), now, data: { instrument_token: token, last_price: 100 + (i % 100) * 0.05, volume: i, exchange_timestamp: ts, timestamp: ts } });
+    return { topic, key: e.key, value: encode(e), headers: {} };
+  });
+}
+
+async function fill(brokers: string, topic: string, count: number, instruments: number): Promise<void> {
+  const t = new KafkaTransport(transportOptions(brokers), rootLogger);
+  const records = tickRecords(topic, count, instruments);
+  for (let i = 0; i < records.length; i += 5000) await t.send(records.slice(i, i + 5000));
+  await t.close();
+}
+
+/** Raw kafkajs: eachBatch from the beginning, parsing each value as JSON, counting. */
+async function rawKafkajs(brokers: string, topic: string, count: number): Promise<number> {
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `raw-${randomUUID()}`, maxWaitTimeInMs: 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  let start = 0n;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (start === 0n) start = process.hrtime.bigint();
+      for (const m of batch.messages) JSON.parse(m.value!.toString('utf8'));
+      seen += batch.messages.length;
+      if (seen >= count) done();
+    },
+  });
+  await finished;
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  await consumer.disconnect();
+  return count / secs;
+}
+
+/** The consumer actor (decode + validate, route by key, offsets tracked and committed) into target actors. */
+async function consumerActor(brokers: string, topic: string, count: number, instruments: number): Promise<number> {
+  const sys = new ActorSystem({
+    transport: new KafkaTransport(transportOptions(brokers), rootLogger),
+    clock: systemClock,
+    log: rootLogger,
+    policy: DEFAULT_POLICY,
+    producer: { lingerMs: 1, maxBatch: 1000, retry: { minMs: 100, maxMs: 1000, randomFactor: 0, resetAfterMs: 1000 } },
+    onFatal: (e) => {
+      throw e;
+    },
+  });
+  let seen = 0;
+  let start = 0n;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const targets: ActorRef<AnyEnvelope>[] = Array.from({ length: instruments }, (_, i) =>
+    sys.root.spawn<number, AnyEnvelope>({
+      name: `inst-${i + 1}`,
+      behaviour: {
+        init: () => 0,
+        receive: (n) => {
+          if (start === 0n) start = process.hrtime.bigint();
+          if (++seen >= count) done();
+          return n + 1;
+        },
+      },
+    }),
+  );
+  await sys.consumer({
+    name: 'ticks',
+    groupId: `actor-${randomUUID()}`,
+    topics: [topic],
+    fromBeginning: true,
+    route: (e) => targets[Number(e.key) - 1],
+    mailboxBound: 5000,
+    mailboxLowWater: 2500,
+    outboxBound: 10_000,
+    commitIntervalMs: 200,
+  });
+  await finished;
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  await sys.stop();
+  return count / secs;
+}
+
+export interface KafkaFigures {
+  readonly messages: number;
+  readonly instruments: number;
+  readonly rawKafkajsPerSec: number;
+  readonly consumerActorPerSec: number;
+  readonly ratio: number;
+}
+
+export async function benchKafka(brokers: string, count: number, instruments: number): Promise<KafkaFigures> {
+  const topic = `bench-${randomUUID().slice(0, 8)}`;
+  await fill(brokers, topic, count, instruments);
+  let raw = 0;
+  let actor = 0;
+  for (let round = 0; round < 2; round++) {
+    raw = Math.max(raw, await rawKafkajs(brokers, topic, count));
+    actor = Math.max(actor, await consumerActor(brokers, topic, count, instruments));
+  }
+  return { messages: count, instruments, rawKafkajsPerSec: Math.round(raw), consumerActorPerSec: Math.round(actor), ratio: +(actor / raw).toFixed(3) };
+}
+
+export interface BackpressureFigures {
+  readonly messages: number;
+  readonly mailboxBound: number;
+  readonly maxPendingSeen: number;
+  readonly pauses: number;
+  readonly heapMbFirstQuarter: number;
+  readonly heapMbLastQuarter: number;
+  readonly rssMbMax: number;
+}
+
+/** A slow actor (about 20 µs per message) behind the consumer actor: the bound must hold, memory stay flat. */
+export async function benchBackpressure(brokers: string, count: number, bound: number): Promise<BackpressureFigures> {
+  const topic = `bench-bp-${randomUUID().slice(0, 8)}`;
+  await fill(brokers, topic, count, 1);
+  const sys = new ActorSystem({
+    transport: new KafkaTransport(transportOptions(brokers), rootLogger),
+    clock: systemClock,
+    log: rootLogger,
+    policy: DEFAULT_POLICY,
+    producer: { lingerMs: 1, maxBatch: 1000, retry: { minMs: 100, maxMs: 1000, randomFactor: 0, resetAfterMs: 1000 } },
+    onFatal: (e) => {
+      throw e;
+    },
+  });
+  let seen = 0;
+  let maxPending = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const target: ActorRef<AnyEnvelope> = sys.root.spawn<null, AnyEnvelope>({
+    name: 'slow',
+    behaviour: {
+      init: () => null,
+      receive: (s) => {
+        maxPending = Math.max(maxPending, target.pending);
+        const until = process.hrtime.bigint() + 20_000n;
+        while (process.hrtime.bigint() < until);
+        if (++seen >= count) done();
+        return s;
+      },
+    },
+  });
+  const samples: Array<{ heap: number; rss: number }> = [];
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    samples.push({ heap: m.heapUsed / 2 ** 20, rss: m.rss / 2 ** 20 });
+  }, 100);
+  const consumer = await sys.consumer({ name: 'ticks', groupId: `bp-${randomUUID()}`, topics: [topic], fromBeginning: true, route: () => target, mailboxBound: bound, mailboxLowWater: bound >> 1, outboxBound: 10_000, commitIntervalMs: 200 });
+  await finished;
+  clearInterval(sampler);
+  await sys.stop();
+  const q = Math.max(1, Math.floor(samples.length / 4));
+  const avg = (xs: typeof samples) => +(xs.reduce((a, s) => a + s.heap, 0) / xs.length).toFixed(1);
+  return {
+    messages: count,
+    mailboxBound: bound,
+    maxPendingSeen: maxPending,
+    pauses: consumer.stats.pauses,
+    heapMbFirstQuarter: avg(samples.slice(0, q)),
+    heapMbLastQuarter: avg(samples.slice(-q)),
+    rssMbMax: +Math.max(...samples.map((s) => s.rss)).toFixed(1),
+  };
+}
