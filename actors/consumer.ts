@@ -160,6 +160,7 @@ export class ConsumerActor implements Child {
     const groups = new Map<ActorRef<AnyEnvelope>, Delivery<AnyEnvelope>[]>();
     const { mailboxBound, groupId } = this.options;
     let taken = 0;
+    let full: ActorRef<AnyEnvelope> | undefined;
     if (this.env.outbox.backlog >= this.options.outboxBound) {
       this.pauseUntil(topic, partition, this.env.outbox, this.options.outboxBound >> 1);
       return 0;
@@ -180,7 +181,7 @@ export class ConsumerActor implements Child {
       if (target) {
         const group = groups.get(target);
         if (target.pending + (group?.length ?? 0) >= mailboxBound) {
-          this.pauseUntil(topic, partition, target, this.options.mailboxLowWater);
+          full = target;
           break;
         }
         const d = new Delivery<AnyEnvelope>(decoded.event, origin, tracker, traceHeaders(record.headers));
@@ -196,6 +197,8 @@ export class ConsumerActor implements Child {
     }
     this.stats.received += taken;
     for (const [target, deliveries] of groups) target.deliverBatch(deliveries);
+    // Only after dispatching: the drain watch must see the mailbox including what was just handed over.
+    if (full) this.pauseUntil(topic, partition, full, this.options.mailboxLowWater);
     return taken;
   }
 
