@@ -27,7 +27,6 @@ class DeadLetterPublish extends Delivery<DeadLetter> {}
 export class DeadLetterActor implements DeadLetters {
   readonly path: string;
   private readonly ref: unknown;
-  count = 0;
 
   private readonly outbox: Outbox;
   private readonly clock: Clock;
@@ -66,7 +65,6 @@ export class DeadLetterActor implements DeadLetters {
       this.log.fatal({ err: asError(error), original: coordinates(original) }, 'dead letter could not be published; original left unacknowledged for redelivery');
       return;
     }
-    this.count++;
     const record = toRecord(letter);
     this.log.warn({ topic: record.topic, actor: actorPath, err: asError(error), original: coordinates(delivery) }, 'dead-lettered');
     const publish = new DeadLetterPublish(letter, undefined, { done: () => delivery.settle() });

@@ -40,7 +40,6 @@ export class ProducerActor implements Outbox {
   private singlesLeft = 0;
   private readonly drain = new DrainWatch();
   private readonly ref: unknown;
-  sent = 0;
 
   private readonly transport: Transport;
   private readonly deadLetters: DeadLetters;
@@ -130,7 +129,6 @@ export class ProducerActor implements Outbox {
   private confirmed(batch: Item[]): void {
     this.failures = undefined;
     this.inFlight = 0;
-    this.sent += batch.length;
     for (const item of batch) item.cause?.endPublish();
     this.drain.check(this.backlog);
     if (this.buffer.length > 0) this.wake();

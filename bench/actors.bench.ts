@@ -1,9 +1,6 @@
 import nact from 'nact';
 import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
-import { systemClock } from '../src/clock.ts';
-import { rootLogger } from '../src/log.ts';
-import { ActorSystem } from '../src/runtime/actor-system.ts';
-import { DEFAULT_POLICY } from '../supervisors/policy.ts';
+import { benchSystem } from './system.ts';
 
 export interface ActorFigures {
   readonly messages: number;
@@ -40,16 +37,7 @@ async function rawNact(actors: number, perActor: number): Promise<number> {
 
 /** The same workload through supervised cells (tell: one Delivery and one nact message each). */
 async function supervised(actors: number, perActor: number): Promise<number> {
-  const sys = new ActorSystem({
-    transport: new MemoryTransport(),
-    clock: systemClock,
-    log: rootLogger,
-    policy: DEFAULT_POLICY,
-    producer: { lingerMs: 1, maxBatch: 1000, retry: { minMs: 100, maxMs: 1000, randomFactor: 0, resetAfterMs: 1000 } },
-    onFatal: (e) => {
-      throw e;
-    },
-  });
+  const sys = benchSystem(new MemoryTransport());
   let left = actors * perActor;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));

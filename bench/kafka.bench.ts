@@ -1,27 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { testBrokerOptions } from '../tests/broker/mock-broker.ts';
 import { KafkaTransport } from '../src/bus/kafka/kafka-transport.ts';
-import { systemClock } from '../src/clock.ts';
 import { encode } from '../src/contracts/codec.ts';
 import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
 import { rootLogger } from '../src/log.ts';
-import { ActorSystem } from '../src/runtime/actor-system.ts';
+import { benchSystem } from './system.ts';
 import type { ActorRef } from '../src/runtime/actor-ref.ts';
-import { DEFAULT_POLICY } from '../supervisors/policy.ts';
 
-const transportOptions = (brokers: string) => ({
-  brokers: [brokers],
-  clientId: 'bench',
-  idempotent: false,
-  createTopics: false,
-  topicPartitions: 4,
-  replicationFactor: 1,
-  sessionTimeoutMs: 10_000,
-  heartbeatIntervalMs: 1_000,
-  maxWaitTimeMs: 20,
-  connectionTimeoutMs: 3_000,
-  retries: 8,
-});
 
 function tickRecords(topic: string, count: number, instruments: number) {
   const now = Date.UTC(2025, 7, 11, 4, 0);
@@ -34,7 +20,7 @@ function tickRecords(topic: string, count: number, instruments: number) {
 }
 
 async function fill(brokers: string, topic: string, count: number, instruments: number): Promise<void> {
-  const t = new KafkaTransport(transportOptions(brokers), rootLogger);
+  const t = new KafkaTransport(testBrokerOptions(brokers), rootLogger);
   const records = tickRecords(topic, count, instruments);
   for (let i = 0; i < records.length; i += 5000) await t.send(records.slice(i, i + 5000));
   await t.close();
@@ -66,16 +52,7 @@ async function rawKafkajs(brokers: string, topic: string, count: number): Promis
 
 /** The consumer actor (decode + validate, route by key, offsets tracked and committed) into target actors. */
 async function consumerActor(brokers: string, topic: string, count: number, instruments: number): Promise<number> {
-  const sys = new ActorSystem({
-    transport: new KafkaTransport(transportOptions(brokers), rootLogger),
-    clock: systemClock,
-    log: rootLogger,
-    policy: DEFAULT_POLICY,
-    producer: { lingerMs: 1, maxBatch: 1000, retry: { minMs: 100, maxMs: 1000, randomFactor: 0, resetAfterMs: 1000 } },
-    onFatal: (e) => {
-      throw e;
-    },
-  });
+  const sys = benchSystem(new KafkaTransport(testBrokerOptions(brokers), rootLogger));
   let seen = 0;
   let start = 0n;
   let done!: () => void;
@@ -144,16 +121,7 @@ export interface BackpressureFigures {
 export async function benchBackpressure(brokers: string, count: number, bound: number): Promise<BackpressureFigures> {
   const topic = `bench-bp-${randomUUID().slice(0, 8)}`;
   await fill(brokers, topic, count, 1);
-  const sys = new ActorSystem({
-    transport: new KafkaTransport(transportOptions(brokers), rootLogger),
-    clock: systemClock,
-    log: rootLogger,
-    policy: DEFAULT_POLICY,
-    producer: { lingerMs: 1, maxBatch: 1000, retry: { minMs: 100, maxMs: 1000, randomFactor: 0, resetAfterMs: 1000 } },
-    onFatal: (e) => {
-      throw e;
-    },
-  });
+  const sys = benchSystem(new KafkaTransport(testBrokerOptions(brokers), rootLogger));
   let seen = 0;
   let maxPending = 0;
   let done!: () => void;

@@ -25,6 +25,23 @@ export function buildMockBroker(): string {
   return binary;
 }
 
+/** KafkaTransport settings for the loopback test broker: short fetch waits, quick sessions. */
+export function testBrokerOptions(brokers: string, maxWaitTimeMs = 20) {
+  return {
+    brokers: [brokers],
+    clientId: `test-${Math.random().toString(36).slice(2, 8)}`,
+    idempotent: false,
+    createTopics: false,
+    topicPartitions: 4,
+    replicationFactor: 1,
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+    maxWaitTimeMs,
+    connectionTimeoutMs: 3_000,
+    retries: 8,
+  };
+}
+
 export interface MockBroker {
   readonly bootstrap: string;
   command(line: string): Promise<string>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { KafkaTransport } from '../../src/bus/kafka/kafka-transport.ts';
+import { testBrokerOptions } from '../broker/mock-broker.ts';
 import { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
 import type { InRecord, OutRecord, Transport } from '../../src/bus/transport.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
@@ -14,22 +15,7 @@ export type TransportKind = 'memory' | 'kafka';
 
 export function makeTransport(kind: TransportKind, maxWaitTimeMs = 20): Transport {
   if (kind === 'memory') return new MemoryTransport({ partitions: 4, maxBatch: 100, retention: 1_000_000 });
-  return new KafkaTransport(
-    {
-      brokers: [inject('kafkaBrokers')],
-      clientId: `test-${randomUUID().slice(0, 6)}`,
-      idempotent: false,
-      createTopics: false,
-      topicPartitions: 4,
-      replicationFactor: 1,
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 1_000,
-      maxWaitTimeMs,
-      connectionTimeoutMs: 3_000,
-      retries: 8,
-    },
-    rootLogger,
-  );
+  return new KafkaTransport(testBrokerOptions(inject('kafkaBrokers'), maxWaitTimeMs), rootLogger);
 }
 
 export function makeSystem(transport: Transport, options: { clock?: Clock; policy?: Partial<SupervisionPolicy>; onFatal?: (e: Error) => void; random?: () => number } = {}): ActorSystem {
