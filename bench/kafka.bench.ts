@@ -19,11 +19,42 @@ function tickRecords(topic: string, count: number, instruments: number) {
   });
 }
 
-async function fill(brokers: string, topic: string, count: number, instruments: number): Promise<void> {
+/**
+ * Produces the records and returns how many the broker still holds: the test broker keeps only a few MB
+ * per partition and drops the oldest, so a benchmark must count what is there, not what it sent.
+ */
+async function fill(brokers: string, topic: string, count: number, instruments: number): Promise<number> {
   const t = new KafkaTransport(testBrokerOptions(brokers), rootLogger);
   const records = tickRecords(topic, count, instruments);
   for (let i = 0; i < records.length; i += 5000) await t.send(records.slice(i, i + 5000));
   await t.close();
+  const admin = new Kafka({ clientId: 'bench-admin', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits for `done`, failing (not hanging) when `progress()` stands still for `stallMs`. */
+async function untilDone(done: Promise<void>, progress: () => number, what: string, stallMs = 15_000): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const now = progress();
+      if (now !== last) [last, since] = [now, Date.now()];
+      else if (Date.now() - since > stallMs) reject(new Error(`${what}: no progress for ${stallMs} ms at ${now} records`));
+    }, 250);
+  });
+  try {
+    await Promise.race([done, stalled]);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Raw kafkajs: eachBatch from the beginning, parsing each value as JSON, counting. */
@@ -44,7 +75,7 @@ async function rawKafkajs(brokers: string, topic: string, count: number): Promis
       if (seen >= count) done();
     },
   });
-  await finished;
+  await untilDone(finished, () => seen, 'raw kafkajs');
   const secs = Number(process.hrtime.bigint() - start) / 1e9;
   await consumer.disconnect();
   return count / secs;
@@ -81,13 +112,14 @@ async function consumerActor(brokers: string, topic: string, count: number, inst
     outboxBound: 10_000,
     commitIntervalMs: 200,
   });
-  await finished;
+  await untilDone(finished, () => seen, 'consumer actor');
   const secs = Number(process.hrtime.bigint() - start) / 1e9;
   await sys.stop();
   return count / secs;
 }
 
 export interface KafkaFigures {
+  /** Records the broker still held after the fill (it drops the oldest beyond a few MB per partition). */
   readonly messages: number;
   readonly instruments: number;
   readonly rawKafkajsPerSec: number;
@@ -95,9 +127,10 @@ export interface KafkaFigures {
   readonly ratio: number;
 }
 
-export async function benchKafka(brokers: string, count: number, instruments: number): Promise<KafkaFigures> {
+export async function benchKafka(brokers: string, sent: number, instruments: number): Promise<KafkaFigures> {
   const topic = `bench-${randomUUID().slice(0, 8)}`;
-  await fill(brokers, topic, count, instruments);
+  const retained = await fill(brokers, topic, sent, instruments);
+  const count = retained;
   let raw = 0;
   let actor = 0;
   for (let round = 0; round < 2; round++) {
@@ -117,10 +150,13 @@ export interface BackpressureFigures {
   readonly rssMbMax: number;
 }
 
-/** A slow actor (about 20 µs per message) behind the consumer actor: the bound must hold, memory stay flat. */
-export async function benchBackpressure(brokers: string, count: number, bound: number): Promise<BackpressureFigures> {
+/**
+ * A slow actor (about 20 µs per message) behind the consumer actor, fed from every partition (16 keys, one
+ * target): the bound must hold with several partitions pausing on one mailbox, and memory stay flat.
+ */
+export async function benchBackpressure(brokers: string, sent: number, bound: number): Promise<BackpressureFigures> {
   const topic = `bench-bp-${randomUUID().slice(0, 8)}`;
-  await fill(brokers, topic, count, 1);
+  const count = await fill(brokers, topic, sent, 16);
   const sys = benchSystem(new KafkaTransport(testBrokerOptions(brokers), rootLogger));
   let seen = 0;
   let maxPending = 0;
@@ -145,7 +181,7 @@ export async function benchBackpressure(brokers: string, count: number, bound: n
     samples.push({ heap: m.heapUsed / 2 ** 20, rss: m.rss / 2 ** 20 });
   }, 100);
   const consumer = await sys.consumer({ name: 'ticks', groupId: `bp-${randomUUID()}`, topics: [topic], fromBeginning: true, route: () => target, mailboxBound: bound, mailboxLowWater: bound >> 1, outboxBound: 10_000, commitIntervalMs: 200 });
-  await finished;
+  await untilDone(finished, () => seen, 'backpressure');
   clearInterval(sampler);
   await sys.stop();
   const q = Math.max(1, Math.floor(samples.length / 4));

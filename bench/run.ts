@@ -23,11 +23,17 @@ try {
     backpressure: { ...backpressure, target: 'maxPendingSeen <= mailboxBound; heap flat' },
   };
   mkdirSync('bench/results', { recursive: true });
+  mkdirSync('docs', { recursive: true });
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync('docs/benchmarks.md', report(results));
   console.log(JSON.stringify(results, null, 2));
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
 } finally {
   await broker.stop();
+  // A failed phase can leave a kafkajs client connected; the figures are written, so end here.
+  process.exit();
 }
 
 function report(r: Results): string {
