@@ -5,14 +5,32 @@ import type { AnyEnvelope } from '../src/contracts/envelope.ts';
 import { asError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import type { ActorRef } from '../src/runtime/actor-ref.ts';
-import { Delivery } from '../src/runtime/delivery.ts';
+import { Delivery, type Ack } from '../src/runtime/delivery.ts';
 import { OffsetTracker } from '../src/runtime/offset-tracker.ts';
 import type { DeadLetters, Outbox } from '../src/runtime/outbox.ts';
 import { traceHeaders } from '../src/telemetry/trace-context.ts';
 import type { Child, Parent } from '../supervisors/child.ts';
 
-/** Which actor handles an event; undefined when no actor here wants it (it is acknowledged, not lost). */
-export type Route = (event: AnyEnvelope, record: InRecord) => ActorRef<AnyEnvelope> | undefined;
+/**
+ * Which actors handle an event: one, several (a tick goes to its price cache and to every strategy that
+ * trades the instrument), or none here (it is acknowledged, not lost).
+ */
+export type Route = (event: AnyEnvelope, record: InRecord) => ActorRef<AnyEnvelope> | readonly ActorRef<AnyEnvelope>[] | undefined;
+
+/** Settles a record handed to several actors once every one of them has finished with it. */
+class FanOut implements Ack {
+  private remaining: number;
+  private readonly whole: Delivery;
+
+  constructor(whole: Delivery, parts: number) {
+    this.whole = whole;
+    this.remaining = parts;
+  }
+
+  done(): void {
+    if (--this.remaining === 0) this.whole.settle();
+  }
+}
 
 export interface ConsumerOptions {
   readonly name: string;
@@ -177,21 +195,25 @@ export class ConsumerActor implements Child {
         taken++;
         continue;
       }
-      const target = this.options.route(decoded.event, record);
-      if (target) {
-        const group = groups.get(target);
-        if (target.pending + (group?.length ?? 0) >= mailboxBound) {
+      const routed = this.options.route(decoded.event, record);
+      const targets: readonly ActorRef<AnyEnvelope>[] = routed === undefined ? [] : Array.isArray(routed) ? routed : [routed as ActorRef<AnyEnvelope>];
+      for (const target of targets) {
+        if (target.pending + (groups.get(target)?.length ?? 0) >= mailboxBound) {
           full = target;
           break;
         }
-        const d = new Delivery<AnyEnvelope>(decoded.event, origin, tracker, traceHeaders(record.headers));
-        tracker.track(d);
+      }
+      if (full) break;
+      const trace = traceHeaders(record.headers);
+      const whole = new Delivery<AnyEnvelope>(decoded.event, origin, tracker, trace);
+      tracker.track(whole);
+      if (targets.length === 0) whole.settle();
+      const fan = targets.length > 1 ? new FanOut(whole, targets.length) : undefined;
+      for (const target of targets) {
+        const d = fan ? new Delivery<AnyEnvelope>(decoded.event, origin, fan, trace) : whole;
+        const group = groups.get(target);
         if (group) group.push(d);
         else groups.set(target, [d]);
-      } else {
-        const d = new Delivery<AnyEnvelope>(decoded.event, origin, tracker);
-        tracker.track(d);
-        d.settle();
       }
       taken++;
     }

@@ -72,3 +72,10 @@ export function isRetriable(error: unknown): boolean {
 export function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(typeof value === 'string' ? value : JSON.stringify(value));
 }
+
+/** A strategy asked for something the system cannot do (a bug in the strategy): never retried. */
+export class StrategyError extends AlphaPandaError {
+  constructor(strategyId: string, message: string) {
+    super(`strategy ${strategyId}: ${message}`, { retriable: false });
+  }
+}

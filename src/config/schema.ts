@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { SupervisionPolicy } from '../../supervisors/policy.ts';
+import { FeeSchedule } from '../execution/fees.ts';
+import { PaperSettings } from '../execution/paper-client.ts';
+import { RiskLimits } from '../risk/limits.ts';
 
 const HostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
 const Ms = z.number().int().min(0);
@@ -41,6 +44,37 @@ export const Config = z
       otlpEndpoint: z.url(),
     }),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
+    trading: z.strictObject({
+      paperEnabled: z.boolean(),
+      liveEnabled: z.boolean(),
+      /** Starting cash of each strategy's account, rupees. */
+      initialCapital: z.number().positive(),
+      strategiesFile: z.string().min(1),
+      instrumentsFile: z.string().min(1),
+    }),
+    risk: RiskLimits,
+    fees: FeeSchedule,
+    paper: PaperSettings,
+    portfolio: z.strictObject({ snapshotIntervalMs: z.number().int().positive() }),
+    feed: z.strictObject({
+      sim: z.strictObject({
+        ticksPerSecond: z.number().positive(),
+        /** Instruments beyond those the strategies trade, taken from the catalogue. */
+        extraInstruments: z.number().int().min(0),
+        seed: z.string().min(1),
+        /** Volatility of the random walk per tick, as a fraction of price. */
+        volatility: z.number().positive().max(0.05),
+      }),
+      replay: z.strictObject({
+        /** Paced to real time (x speed), or as fast as the pipeline takes it. */
+        pace: z.enum(['fast', 'realtime']),
+        speed: z.number().positive(),
+        /** Paced replays do not sleep through gaps longer than this (overnight, halts). */
+        maxGapMs: z.number().int().min(0),
+        /** Ticks an OHLC bar is expanded into: open, the nearer extreme, the other, close. */
+        ticksPerBar: z.literal(4),
+      }),
+    }),
   })
   .strict();
 

@@ -30,6 +30,14 @@ export const MarketTick = z.object({
   timestamp: Timestamp,
 });
 
+/** The market a signal was priced on: the price cache's view of its instrument at the deciding tick. */
+export const SignalQuote = z.object({
+  last_price: Price,
+  best_bid: Price.optional(),
+  best_ask: Price.optional(),
+  exchange_timestamp: Timestamp,
+});
+
 export const TradingSignal = z.object({
   signal_id: z.uuid(),
   strategy_id: z.string().min(1),
@@ -39,6 +47,7 @@ export const TradingSignal = z.object({
   price: Price,
   timestamp: Timestamp,
   reason: z.string().optional(),
+  quote: SignalQuote.optional(),
 });
 
 export const RiskCheckName = z.enum([

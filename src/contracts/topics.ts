@@ -53,7 +53,7 @@ export function allTopics(namespaces: readonly BrokerNamespace[] = BROKER_NAMESP
  * Service roles that consume. Each gets its own consumer group (`<prefix>.<role>`, namespaced roles
  * `<prefix>.<ns>.<role>`), so two roles never share a group and each sees every message it subscribes to.
  */
-export const SHARED_ROLES = ['price-cache', 'strategy-runner'] as const;
+export const SHARED_ROLES = ['strategy-runner', 'strategy-fills'] as const;
 export const NAMESPACED_ROLES = ['risk', 'execution', 'portfolio'] as const;
 export type SharedRole = (typeof SHARED_ROLES)[number];
 export type NamespacedRole = (typeof NAMESPACED_ROLES)[number];

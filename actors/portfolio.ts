@@ -1,0 +1,63 @@
+import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
+import type { PnlSnapshot } from '../src/contracts/events.ts';
+import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
+import type { PriceBook } from '../src/market/price-book.ts';
+import type { PortfolioBook } from '../src/portfolio/book.ts';
+import { averagePrice, unrealized } from '../src/portfolio/position.ts';
+import type { Behaviour } from '../src/runtime/actor-ref.ts';
+
+export interface SnapshotTick {
+  readonly kind: 'snapshot';
+}
+
+export type PortfolioMessage = AnyEnvelope | SnapshotTick;
+
+const rupees = (paise: number) => paise / 100;
+
+/** The snapshot of one strategy's account (or of all of them, `strategyId` null), marked at `mark`. */
+export function snapshotOf(book: PortfolioBook, strategyId: string | null, mark: (t: number) => number | undefined, timestamp: string): PnlSnapshot {
+  const ids = strategyId === null ? [...book.accounts.keys()] : [strategyId];
+  let realized = 0;
+  let open = 0;
+  let fees = 0;
+  let cash = 0;
+  const positions: PnlSnapshot['positions'] = [];
+  for (const id of ids) {
+    const a = book.account(id);
+    fees += a.fees;
+    cash += a.cash;
+    for (const [token, p] of a.positions) {
+      const last = mark(token);
+      const u = unrealized(p, last);
+      realized += p.realized;
+      open += u;
+      if (strategyId !== null) positions.push({ instrument_token: token, quantity: p.quantity, average_price: Math.abs(rupees(averagePrice(p))), last_price: last === undefined ? null : rupees(last), realized_pnl: rupees(p.realized), unrealized_pnl: rupees(u) });
+    }
+  }
+  return { strategy_id: strategyId, positions, realized_pnl: rupees(realized), unrealized_pnl: rupees(open), fees: rupees(fees), cash: rupees(cash), timestamp };
+}
+
+/**
+ * One namespace's portfolio: applies fills to per-strategy accounts (exact paise) and, on each snapshot
+ * tick, publishes a `pnl_snapshot` per strategy and one for the total, marked from the price caches. The
+ * book outlives a restart of this shell.
+ */
+export function portfolioActor(ns: BrokerNamespace, book: PortfolioBook, prices: PriceBook): Behaviour<PortfolioBook, PortfolioMessage> {
+  const topic = topicsFor(ns).pnlSnapshots;
+  const source = `portfolio/${ns}`;
+  const mark = (t: number) => prices.get(t)?.last;
+  return {
+    init: () => book,
+    receive(b, message, ctx) {
+      if ('kind' in message) {
+        const now = ctx.clock.now();
+        const ts = new Date(now).toISOString();
+        for (const id of b.accounts.keys()) ctx.publish(topic, createEvent({ type: 'pnl_snapshot', broker: ns, source, key: id, data: snapshotOf(b, id, mark, ts), now }));
+        ctx.publish(topic, createEvent({ type: 'pnl_snapshot', broker: ns, source, key: 'total', data: snapshotOf(b, null, mark, ts), now }));
+        return b;
+      }
+      if (message.type === 'order_filled') b.apply(message.data);
+      return b;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { PipelineStats } from '../src/app/stats.ts';
+import type { TradingSignal } from '../src/contracts/events.ts';
+import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
+import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
+import { StrategyError } from '../src/errors.ts';
+import type { PriceBook } from '../src/market/price-book.ts';
+import { quoteOf, toWire } from '../src/market/quote.ts';
+import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
+import type { StrategyInstance } from '../src/strategies/config.ts';
+import type { StrategyContext } from '../src/strategies/sdk.ts';
+
+interface StrategyActorState {
+  strategy: unknown;
+  readonly positions: Map<number, number>;
+}
+
+export interface StrategyActorEnv {
+  readonly prices: PriceBook;
+  readonly stats: PipelineStats;
+  /** Where this instance's signals go: paper always, the live namespace only when it may trade live. */
+  readonly namespaces: readonly BrokerNamespace[];
+}
+
+/**
+ * The shell around one strategy instance: hands it its ticks, turns what it asks for into
+ * `trading_signal` events (each starting a chain, priced on the quote it saw), and tells it its fills.
+ */
+export function strategyActor(instance: StrategyInstance, env: StrategyActorEnv): Behaviour<StrategyActorState, AnyEnvelope> {
+  const { strategy, params, id } = instance;
+  return {
+    init: () => ({ strategy: strategy.init(params, instance.instruments), positions: new Map() }),
+    receive(state, message, ctx) {
+      const sctx: StrategyContext = { strategyId: id, instruments: instance.instruments, position: (t) => state.positions.get(t) ?? 0 };
+      if (message.type === 'market_tick') {
+        const result = strategy.onTick(state.strategy, message.data, params, sctx);
+        state.strategy = result.state;
+        for (const intent of result.signals) emit(message, intent, ctx);
+        return state;
+      }
+      if (message.type === 'order_filled' && message.data.strategy_id === id) {
+        const f = message.data;
+        state.positions.set(f.instrument_token, (state.positions.get(f.instrument_token) ?? 0) + (f.signal_type === 'BUY' ? f.quantity : -f.quantity));
+        if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
+      }
+      return state;
+    },
+  };
+
+  function emit(tick: AnyEnvelope & { type: 'market_tick' }, intent: { instrument_token: number; signal_type: 'BUY' | 'SELL'; quantity: number; reason: string }, ctx: ActorContext<AnyEnvelope>): void {
+    const own = intent.instrument_token === tick.data.instrument_token;
+    const quote = own ? quoteOf(tick.data) : env.prices.get(intent.instrument_token);
+    if (!quote) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which has no known price yet`);
+    if (!instance.instruments.includes(intent.instrument_token)) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which is not one of its instruments`);
+    const data: TradingSignal = {
+      signal_id: randomUUID(),
+      strategy_id: id,
+      instrument_token: intent.instrument_token,
+      signal_type: intent.signal_type,
+      quantity: intent.quantity,
+      price: quote.last / 100,
+      // Event time: the market time the decision was made at, so a replay is judged as the day was.
+      timestamp: tick.data.exchange_timestamp,
+      reason: intent.reason,
+      quote: toWire(quote),
+    };
+    for (const ns of env.namespaces) {
+      const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now: ctx.clock.now() });
+      ctx.publish(topicsFor(ns).signalsRaw, event);
+    }
+    env.stats.signals++;
+    env.stats.strategy(id).signals++;
+  }
+}

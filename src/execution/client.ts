@@ -1,0 +1,28 @@
+import type { BrokerNamespace } from '../contracts/topics.ts';
+import type { FailureCode, TradingSignal } from '../contracts/events.ts';
+import type { Paise } from '../money.ts';
+import type { Quote } from '../market/quote.ts';
+import type { Charges } from './fees.ts';
+
+/** What the execution actor asks a client to do: one validated order. */
+export interface OrderRequest {
+  readonly signal: TradingSignal;
+  readonly quantity: number;
+  /** The market the signal was priced on; the client may look up a fresher one. */
+  readonly quote: Quote | undefined;
+}
+
+export type ExecutionResult =
+  | { readonly kind: 'filled'; readonly orderId: string; readonly tag: string; readonly price: Paise; readonly fillPrice: Paise; readonly charges: Charges }
+  | { readonly kind: 'failed'; readonly orderId: string | null; readonly code: FailureCode; readonly message: string };
+
+/**
+ * One interface for every broker: paper now, Zerodha next. A client returns results; it never publishes
+ * events (the execution actor is the only place they are made). Throwing means an outage.
+ */
+export interface ExecutionClient {
+  readonly namespace: BrokerNamespace;
+  /** True for a client that places real orders. */
+  readonly live: boolean;
+  execute(request: OrderRequest): ExecutionResult | Promise<ExecutionResult>;
+}

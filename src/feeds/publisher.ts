@@ -1,0 +1,36 @@
+import type { MarketTick } from '../contracts/events.ts';
+import { encode } from '../contracts/codec.ts';
+import { createEvent } from '../contracts/envelope.ts';
+import { MARKET_TICKS } from '../contracts/topics.ts';
+import type { Clock } from '../clock.ts';
+import type { Outbox } from '../runtime/outbox.ts';
+
+/**
+ * Publishes ticks to market.ticks exactly as a live feed does (one `market_tick` event per tick, keyed
+ * by instrument token), waiting whenever the producer holds `bound` unconfirmed records, so a fast
+ * replay cannot outrun the broker.
+ */
+export class TickPublisher {
+  published = 0;
+  private readonly outbox: Outbox;
+  private readonly clock: Clock;
+  private readonly source: string;
+  private readonly bound: number;
+
+  constructor(outbox: Outbox, clock: Clock, source: string, bound = 20_000) {
+    this.outbox = outbox;
+    this.clock = clock;
+    this.source = source;
+    this.bound = bound;
+  }
+
+  async publish(ticks: readonly MarketTick[]): Promise<void> {
+    const now = this.clock.now();
+    for (const data of ticks) {
+      const event = createEvent({ type: 'market_tick', broker: 'market', source: this.source, key: String(data.instrument_token), data, now });
+      this.outbox.publish({ topic: MARKET_TICKS, key: event.key, value: encode(event), headers: {} }, undefined);
+      this.published++;
+    }
+    if (this.outbox.backlog >= this.bound) await new Promise<void>((resolve) => this.outbox.whenBelow(this.bound >> 1, resolve));
+  }
+}

@@ -1,0 +1,61 @@
+import type { MarketTick } from '../contracts/events.ts';
+import { toPaise, type Paise } from '../money.ts';
+
+/** What is known of one instrument's market: the price cache's state, in paise. */
+export interface Quote {
+  readonly instrumentToken: number;
+  readonly last: Paise;
+  /** Best bid and ask from the tick's depth, when it had any. */
+  readonly bid: Paise | undefined;
+  readonly ask: Paise | undefined;
+  readonly volume: number;
+  /** Exchange time of the tick, ms since the epoch. */
+  readonly exchangeTs: number;
+}
+
+/** The quote a tick establishes. Pure: the price cache and the strategy shell both use it. */
+export function quoteOf(tick: MarketTick): Quote {
+  const bid = tick.depth?.buy.find((l) => l.quantity > 0 && l.price > 0);
+  const ask = tick.depth?.sell.find((l) => l.quantity > 0 && l.price > 0);
+  return {
+    instrumentToken: tick.instrument_token,
+    last: toPaise(tick.last_price),
+    bid: bid ? toPaise(bid.price) : undefined,
+    ask: ask ? toPaise(ask.price) : undefined,
+    volume: tick.volume,
+    exchangeTs: Date.parse(tick.exchange_timestamp),
+  };
+}
+
+/** A quote older than `staleAfterMs` at `now` (both in event time) must not price an order. */
+export function isStale(quote: Quote, now: number, staleAfterMs: number): boolean {
+  return now - quote.exchangeTs > staleAfterMs;
+}
+
+/** The wire form carried inside a trading signal (rupees, ISO time). */
+export interface WireQuote {
+  last_price: number;
+  best_bid?: number | undefined;
+  best_ask?: number | undefined;
+  exchange_timestamp: string;
+}
+
+export function toWire(q: Quote): WireQuote {
+  return {
+    last_price: q.last / 100,
+    ...(q.bid !== undefined ? { best_bid: q.bid / 100 } : {}),
+    ...(q.ask !== undefined ? { best_ask: q.ask / 100 } : {}),
+    exchange_timestamp: new Date(q.exchangeTs).toISOString(),
+  };
+}
+
+export function fromWire(token: number, w: WireQuote): Quote {
+  return {
+    instrumentToken: token,
+    last: toPaise(w.last_price),
+    bid: w.best_bid !== undefined ? toPaise(w.best_bid) : undefined,
+    ask: w.best_ask !== undefined ? toPaise(w.best_ask) : undefined,
+    volume: 0,
+    exchangeTs: Date.parse(w.exchange_timestamp),
+  };
+}

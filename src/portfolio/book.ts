@@ -1,0 +1,69 @@
+import type { OrderFilled } from '../contracts/events.ts';
+import { toPaise, type Paise } from '../money.ts';
+import { applyFill, FLAT, unrealized, type Position } from './position.ts';
+
+/** One strategy's account: positions by instrument, cash, fees. Totals are sums of these. */
+export interface Account {
+  readonly positions: Map<number, Position>;
+  cash: Paise;
+  fees: Paise;
+  fills: number;
+}
+
+export interface AccountTotals {
+  readonly realized: Paise;
+  readonly unrealized: Paise;
+  readonly fees: Paise;
+  readonly cash: Paise;
+  /** realized + unrealized - fees */
+  readonly net: Paise;
+  readonly fills: number;
+}
+
+/**
+ * The portfolio's books for one broker namespace: one account per strategy, each starting with the same
+ * capital. Pure data plus pure updates; the portfolio actor owns one.
+ */
+export class PortfolioBook {
+  readonly accounts = new Map<string, Account>();
+  private readonly initialCash: Paise;
+
+  constructor(initialCash: Paise) {
+    this.initialCash = initialCash;
+  }
+
+  account(strategyId: string): Account {
+    let a = this.accounts.get(strategyId);
+    if (!a) this.accounts.set(strategyId, (a = { positions: new Map(), cash: this.initialCash, fees: 0, fills: 0 }));
+    return a;
+  }
+
+  apply(fill: OrderFilled): void {
+    const a = this.account(fill.strategy_id);
+    const signed = fill.signal_type === 'BUY' ? fill.quantity : -fill.quantity;
+    const price = toPaise(fill.fill_price);
+    const fees = toPaise(fill.fees);
+    a.positions.set(fill.instrument_token, applyFill(a.positions.get(fill.instrument_token) ?? FLAT, signed, price));
+    a.cash += -signed * price - fees;
+    a.fees += fees;
+    a.fills++;
+  }
+
+  totals(strategyId: string, mark: (token: number) => Paise | undefined): AccountTotals {
+    const a = this.account(strategyId);
+    let realized = 0;
+    let open = 0;
+    for (const [token, p] of a.positions) {
+      realized += p.realized;
+      open += unrealized(p, mark(token));
+    }
+    return { realized, unrealized: open, fees: a.fees, cash: a.cash, net: realized + open - a.fees, fills: a.fills };
+  }
+
+  /** Net quantity per instrument across every strategy. */
+  netQuantity(token: number): number {
+    let q = 0;
+    for (const a of this.accounts.values()) q += a.positions.get(token)?.quantity ?? 0;
+    return q;
+  }
+}

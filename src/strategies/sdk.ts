@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { MarketTick, OrderFilled } from '../contracts/events.ts';
+
+/** What a strategy asks for: the shell turns it into a `trading_signal` event. */
+export interface SignalIntent {
+  readonly instrument_token: number;
+  readonly signal_type: 'BUY' | 'SELL';
+  readonly quantity: number;
+  readonly reason: string;
+}
+
+/** What a strategy may look at besides its own state. */
+export interface StrategyContext {
+  readonly strategyId: string;
+  readonly instruments: readonly number[];
+  /** Net quantity this strategy holds in `token`, from its own fills. */
+  position(token: number): number;
+}
+
+export interface TickResult<S> {
+  readonly state: S;
+  readonly signals: readonly SignalIntent[];
+}
+
+/**
+ * A strategy is a pure module: a name, a zod schema for its parameters, an initial state, and what to do
+ * on a tick (and, optionally, on one of its own fills). No I/O, no clock, no randomness: the same ticks
+ * give the same signals, in a replay, in paper and in live trading.
+ */
+export interface Strategy<P, S> {
+  readonly name: string;
+  readonly description: string;
+  readonly params: z.ZodType<P>;
+  init(params: P, instruments: readonly number[]): S;
+  onTick(state: S, tick: MarketTick, params: P, ctx: StrategyContext): TickResult<S>;
+  onFill?(state: S, fill: OrderFilled, params: P, ctx: StrategyContext): S;
+}
+
+/** Type-checks a strategy definition; the registry stores it without its type parameters. */
+export function defineStrategy<P, S>(strategy: Strategy<P, S>): Strategy<P, S> {
+  return strategy;
+}
+
+export const NO_SIGNALS: readonly SignalIntent[] = Object.freeze([]);
