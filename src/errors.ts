@@ -79,3 +79,12 @@ export class StrategyError extends AlphaPandaError {
     super(`strategy ${strategyId}: ${message}`, { retriable: false });
   }
 }
+
+/** Input data that cannot be used (a replay file, a strategies file): `issues` name the file, line and field. */
+export class InputError extends AlphaPandaError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`invalid input:\n  - ${issues.join('\n  - ')}`);
+    this.issues = issues;
+  }
+}

@@ -8,7 +8,7 @@ import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Config } from '../config/schema.ts';
 import type { AnyEnvelope } from '../contracts/envelope.ts';
 import { allTopics, consumerGroup, MARKET_TICKS, topicsFor, type BrokerNamespace } from '../contracts/topics.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, TransportError } from '../errors.ts';
 import type { ExecutionClient } from '../execution/client.ts';
 import { feeModel } from '../execution/fees.ts';
 import { PaperClient } from '../execution/paper-client.ts';
@@ -33,6 +33,8 @@ export interface PipelineOptions {
    * globally; with it off, none is looked at, no live consumer exists, and no strategy routes to one.
    */
   readonly liveClients?: Partial<Record<BrokerNamespace, ExecutionClient>>;
+  /** How long to wait for every consumer group to be assigned its partitions before giving up. */
+  readonly assignmentTimeoutMs?: number;
   /** Read market.ticks from the start of the log (replays into a fresh topic) instead of from now. */
   readonly ticksFromBeginning?: boolean;
 }
@@ -83,6 +85,7 @@ export class Pipeline {
     await p.startNamespaces();
     for (const s of options.strategies) p.addStrategy(s);
     await p.startTickConsumer();
+    await p.assigned(options.assignmentTimeoutMs ?? 30_000);
     return p;
   }
 
@@ -176,6 +179,18 @@ export class Pipeline {
       this.targets.delete(token);
     }
     this.strategySupervisor.remove(s.ref as never, new Error(`strategy ${id} removed`));
+  }
+
+  /** Ready means every consumer group has joined: a tick published now will be seen. */
+  private async assigned(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.consumers.some((c) => c.assignment.length === 0)) {
+      if (Date.now() > deadline) {
+        const waiting = this.consumers.filter((c) => c.assignment.length === 0).map((c) => c.name);
+        throw new TransportError(`consumer groups not assigned partitions within ${timeoutMs} ms: ${waiting.join(', ')}`, { retriable: true });
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Ticks this process has taken from market.ticks. */

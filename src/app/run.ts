@@ -8,7 +8,7 @@ import { SimMarket } from '../feeds/sim.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue, type Instrument } from '../market/instruments.ts';
 import { loadStrategies } from '../strategies/config.ts';
-import { Pipeline } from './pipeline.ts';
+import { Pipeline, type PipelineOptions } from './pipeline.ts';
 import { statusLine, summaryTable } from './report.ts';
 import { systemFor } from './system.ts';
 
@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly transport?: Transport;
+  /** Live execution clients by namespace (the Zerodha client, when it exists). */
+  readonly liveClients?: PipelineOptions['liveClients'];
   /** Lets a caller (Ctrl-C, a test) end the run. */
   readonly signal?: AbortSignal;
   readonly write?: (text: string) => void;
@@ -58,7 +60,10 @@ export async function run(o: RunOptions): Promise<RunResult> {
     fatal = e;
     stop.abort();
   }, o.transport);
-  const pipeline = await Pipeline.start({ system, config: effective, catalogue, strategies });
+  const pipeline = await Pipeline.start({ system, config: effective, catalogue, strategies, ...(o.liveClients ? { liveClients: o.liveClients } : {}) }).catch(async (e: unknown) => {
+    await system.stop();
+    throw e;
+  });
   const publisher = new TickPublisher(system.producer, clock, `feed/${o.feed.kind}`);
   o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const timers: NodeJS.Timeout[] = [];

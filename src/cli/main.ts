@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { run, type FeedChoice } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
-import { AlphaPandaError, ConfigError } from '../errors.ts';
+import { AlphaPandaError, ConfigError, InputError } from '../errors.ts';
 import { rootLogger } from '../log.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
@@ -50,7 +50,8 @@ async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>
 
 const program = new Command('alpha-panda')
   .description('Actor-model stream-processing trading for Indian markets: paper-trades every strategy, trades live the ones enabled for it.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride();
 
 const busOptions = (c: Command) =>
   c
@@ -92,9 +93,12 @@ try {
   await program.parseAsync(process.argv);
   process.exit(0);
 } catch (e) {
-  if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+  // Commander has printed its own message (or the help): usage errors exit 2, help exits 0.
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  const usage = e instanceof ConfigError || e instanceof InputError || e instanceof InvalidArgumentError;
+  if (e instanceof ConfigError || e instanceof InputError) process.stderr.write(`${e.message}\n`);
   else if (e instanceof InvalidArgumentError) process.stderr.write(`error: ${e.message}\n`);
   else if (e instanceof AlphaPandaError) process.stderr.write(`alpha-panda stopped: ${e.message}\n`);
   else process.stderr.write(`alpha-panda stopped: ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(e instanceof ConfigError || e instanceof InvalidArgumentError ? 2 : 1);
+  process.exit(usage ? 2 : 1);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MarketTick } from '../contracts/events.ts';
 import type { MarketTick as Tick } from '../contracts/events.ts';
-import { ConfigError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { normalise } from '../market/instruments.ts';
 import { parseIst } from '../market/market-hours.ts';
@@ -31,7 +31,7 @@ export interface ReplayOptions {
 }
 
 const fail = (file: string, line: number, message: string): never => {
-  throw new ConfigError([`${file} line ${line}: ${message}`]);
+  throw new InputError([`${file} line ${line}: ${message}`]);
 };
 
 function parseTime(text: string | undefined, file: string, line: number): number {
@@ -44,7 +44,7 @@ function inferToken(file: string, opts: ReplayOptions): number {
   if (opts.token !== undefined) return opts.catalogue.require(opts.token, `replay of ${file}`).token;
   const stem = normalise(basename(file).replace(/\.[^.]+$/, ''));
   const match = opts.catalogue.all().filter((i) => stem.startsWith(normalise(i.symbol))).sort((a, b) => normalise(b.symbol).length - normalise(a.symbol).length)[0];
-  if (!match) throw new ConfigError([`${file}: cannot tell which instrument it holds: add an instrument_token column or pass --token`]);
+  if (!match) throw new InputError([`${file}: cannot tell which instrument it holds: add an instrument_token column or pass --token`]);
   return match.token;
 }
 
@@ -55,7 +55,7 @@ export function readReplayFile(file: string, opts: ReplayOptions): ReplayData {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError([`cannot read replay file ${file}: ${(e as Error).message}`]);
+    throw new InputError([`cannot read replay file ${file}: ${(e as Error).message}`]);
   }
   const ticks = file.endsWith('.jsonl') ? readJsonl(text, file) : readCsv(text, file, opts);
   for (let i = 0; i < ticks.ticks.length; i++) {

@@ -30,6 +30,8 @@ export class RiskEngine {
   private seen = new Set<string>();
   private dayStartNet = 0;
   state: TradingState = 'ACTIVE';
+  /** The state change the last evaluate() caused, if any (the actor logs it). */
+  lastChange: StateChange | undefined;
 
   constructor(limits: RiskLimits) {
     this.limits = limits;
@@ -41,6 +43,8 @@ export class RiskEngine {
     this.rollDay(now);
     const quote = signal.quote ? fromWire(signal.instrument_token, signal.quote) : bookQuote;
     if (quote) this.lastPrice.set(signal.instrument_token, quote.last);
+    // A new price moves unrealized P&L: the loss limit is judged before the signal is.
+    this.lastChange = this.reassess();
     const view = this.view(signal, now, quote);
     for (const c of CHECKS) {
       const denial = c.check(signal, view, this.limits);

@@ -1,0 +1,8 @@
+import { describe, it } from 'vitest';
+import { tradeRecordedDay } from './trading.scenario.ts';
+
+describe('trading end to end over the in-process bus', () => {
+  it('a recorded NSE day in, fills out on paper.orders.filled: envelopes valid, chains intact, positions equal the fills', async () => {
+    await tradeRecordedDay('memory');
+  });
+});

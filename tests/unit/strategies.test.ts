@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { MarketTick } from '../../src/contracts/events.ts';
+import { meanReversion } from '../../src/strategies/mean-reversion.ts';
+import type { Strategy, StrategyContext } from '../../src/strategies/sdk.ts';
+import { simpleMomentum } from '../../src/strategies/simple-momentum.ts';
+
+const ctx: StrategyContext = { strategyId: 's', instruments: [1], position: () => 0 };
+const tick = (price: number, token = 1): MarketTick => ({ instrument_token: token, last_price: price, volume: 0, exchange_timestamp: '2025-08-11T04:00:00.000Z', timestamp: '2025-08-11T04:00:00.000Z' });
+
+/** Feeds prices through a strategy; returns the signals per tick as 'BUY 10' strings. */
+function drive<P, S>(s: Strategy<P, S>, params: P, prices: number[], token = 1): string[][] {
+  let state = s.init(params, [token]);
+  return prices.map((p) => {
+    const r = s.onTick(state, tick(p, token), params, ctx);
+    state = r.state;
+    return r.signals.map((x) => `${x.signal_type} ${x.quantity}`);
+  });
+}
+
+describe('simple_momentum', () => {
+  const params = simpleMomentum.params.parse({ lookback_period: 3, momentum_threshold: 0.01, position_size: 10 });
+
+  it('buys when the price has risen more than the threshold over the lookback, and sells the position when it has fallen more', () => {
+    // tick 4: (101.5 - 100) / 100 = +1.5% > 1% -> BUY. tick 6: (100 - 101) / 101 = -0.99%, not yet.
+    // tick 7: (99.9 - 101.5) / 101.5 = -1.58% -> SELL.
+    expect(drive(simpleMomentum, params, [100, 100.5, 101, 101.5, 101, 100, 99.9])).toEqual([[], [], [], ['BUY 10'], [], [], ['SELL 10']]);
+  });
+
+  it('says nothing until the lookback window is full, however far the price moves', () => {
+    expect(drive(simpleMomentum, params, [100, 150, 200])).toEqual([[], [], []]);
+  });
+
+  it('ignores ticks of instruments it was not given', () => {
+    let state = simpleMomentum.init(params, [1]);
+    for (const p of [100, 110, 120, 130]) state = simpleMomentum.onTick(state, tick(p, 2), params, ctx).state;
+    expect(state.get(2)).toBeUndefined();
+  });
+
+  it('rejects parameters that make no sense, naming them', () => {
+    const r = simpleMomentum.params.safeParse({ lookback_period: 0, momentum_threshold: 0.01, position_size: 10 });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.path).toEqual(['lookback_period']);
+  });
+});
+
+describe('mean_reversion', () => {
+  const params = meanReversion.params.parse({ window: 4, entry_std: 1.5, exit_std: 0.5, position_size: 7 });
+
+  it('buys below the entry band and sells back inside the exit band', () => {
+    // window [100, 101, 100, 101]: mean 100.5, sd 0.5; 99.5 -> z = -2 <= -1.5 -> BUY.
+    // window [101, 100, 101, 99.5]: mean 100.375, sd 0.6495; 100.2 -> z = -0.27 >= -0.5 -> SELL.
+    expect(drive(meanReversion, params, [100, 101, 100, 101, 99.5, 100.2])).toEqual([[], [], [], [], ['BUY 7'], ['SELL 7']]);
+  });
+
+  it('does not trade a window without variance', () => {
+    expect(drive(meanReversion, params, [100, 100, 100, 100, 100]).flat()).toEqual([]);
+  });
+
+  it('requires the exit band inside the entry band', () => {
+    expect(meanReversion.params.safeParse({ window: 4, entry_std: 1, exit_std: 2, position_size: 1 }).success).toBe(false);
+  });
+});
