@@ -8,7 +8,7 @@ import type { PriceBook } from '../src/market/price-book.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
 import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
-import type { StrategyContext } from '../src/strategies/sdk.ts';
+import { SignalIntentSchema, type StrategyContext } from '../src/strategies/sdk.ts';
 
 interface StrategyActorState {
   strategy: unknown;
@@ -48,6 +48,8 @@ export function strategyActor(instance: StrategyInstance, env: StrategyActorEnv)
   };
 
   function emit(tick: AnyEnvelope & { type: 'market_tick' }, intent: { instrument_token: number; signal_type: 'BUY' | 'SELL'; quantity: number; reason: string }, ctx: ActorContext<AnyEnvelope>): void {
+    const checked = SignalIntentSchema.safeParse(intent);
+    if (!checked.success) throw new StrategyError(id, `returned an invalid signal: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const own = intent.instrument_token === tick.data.instrument_token;
     const quote = own ? quoteOf(tick.data) : env.prices.get(intent.instrument_token);
     if (!quote) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which has no known price yet`);

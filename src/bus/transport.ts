@@ -7,8 +7,14 @@ export type Headers = Record<string, string>;
 export interface OutRecord {
   readonly topic: string;
   readonly key: string;
+  /** The bytes on the wire. May be computed on first read: the in-process bus never reads it. */
   readonly value: Buffer;
   readonly headers: Headers;
+  /**
+   * The event itself, when it was made in this process. The in-process bus hands it to consumers by
+   * reference (no encode, no decode); Kafka sends `value` and consumers decode it.
+   */
+  readonly event?: unknown;
 }
 
 export interface InRecord {
@@ -21,6 +27,8 @@ export interface InRecord {
   readonly headers: Headers;
   /** Broker timestamp, ms since the epoch, as a decimal string. */
   readonly timestamp: string;
+  /** The event by reference, when the record never left this process (in-process bus only). */
+  readonly event?: unknown;
 }
 
 export interface InBatch {

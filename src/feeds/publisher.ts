@@ -1,6 +1,6 @@
 import type { MarketTick } from '../contracts/events.ts';
-import { encode } from '../contracts/codec.ts';
 import { createEvent } from '../contracts/envelope.ts';
+import { EventRecord } from '../contracts/event-record.ts';
 import { MARKET_TICKS } from '../contracts/topics.ts';
 import type { Clock } from '../clock.ts';
 import type { Outbox } from '../runtime/outbox.ts';
@@ -28,7 +28,7 @@ export class TickPublisher {
     const now = this.clock.now();
     for (const data of ticks) {
       const event = createEvent({ type: 'market_tick', broker: 'market', source: this.source, key: String(data.instrument_token), data, now });
-      this.outbox.publish({ topic: MARKET_TICKS, key: event.key, value: encode(event), headers: {} }, undefined);
+      this.outbox.publish(new EventRecord(MARKET_TICKS, event, {}), undefined);
       this.published++;
     }
     if (this.outbox.backlog >= this.bound) await new Promise<void>((resolve) => this.outbox.whenBelow(this.bound >> 1, resolve));

@@ -2,7 +2,7 @@ import type { OrderFailed, OrderFilled, RiskCheckName, TradingSignal } from '../
 import { istDate } from '../market/market-hours.ts';
 import { fromWire, type Quote } from '../market/quote.ts';
 import { toPaise, type Paise } from '../money.ts';
-import { PortfolioBook } from '../portfolio/book.ts';
+import { applyFill, FLAT, type Position } from '../portfolio/position.ts';
 import { CHECKS, type Denial, type RiskView } from './checks.ts';
 import type { RiskLimits, TradingState } from './limits.ts';
 
@@ -22,8 +22,13 @@ export interface StateChange {
 export class RiskEngine {
   private readonly limits: RiskLimits;
   private readonly reserved = new Map<string, Map<number, number>>();
+  /** Reserved net quantity per instrument, across strategies (kept with `reserved`). */
+  private readonly instrumentQty = new Map<number, number>();
   private readonly lastPrice = new Map<number, Paise>();
-  private readonly fills = new PortfolioBook(0);
+  /** Filled positions per strategy and instrument, and their totals, kept incrementally. */
+  private readonly filled = new Map<string, Position>();
+  private readonly filledByInstrument = new Map<number, { quantity: number; cost: Paise }>();
+  private realizedMinusFees: Paise = 0;
   private orderTimes: number[] = [];
   private day = '';
   private ordersToday = 0;
@@ -62,8 +67,15 @@ export class RiskEngine {
 
   /** A fill: realized P&L and fees move; the loss limit may change the trading state. */
   onFill(fill: OrderFilled): StateChange | undefined {
-    this.fills.apply(fill);
-    this.lastPrice.set(fill.instrument_token, toPaise(fill.fill_price));
+    const key = `${fill.strategy_id}\u0000${fill.instrument_token}`;
+    const before = this.filled.get(key) ?? FLAT;
+    const price = toPaise(fill.fill_price);
+    const after = applyFill(before, fill.signal_type === 'BUY' ? fill.quantity : -fill.quantity, price);
+    this.filled.set(key, after);
+    const agg = this.filledByInstrument.get(fill.instrument_token) ?? { quantity: 0, cost: 0 };
+    this.filledByInstrument.set(fill.instrument_token, { quantity: agg.quantity + after.quantity - before.quantity, cost: agg.cost + after.cost - before.cost });
+    this.realizedMinusFees += after.realized - before.realized - toPaise(fill.fees);
+    this.lastPrice.set(fill.instrument_token, price);
     return this.reassess();
   }
 
@@ -77,9 +89,10 @@ export class RiskEngine {
     return this.dayStartNet - this.net();
   }
 
+  /** Realized - fees + unrealized, summed over strategies: per instrument, quantity x last - cost. */
   private net(): Paise {
-    let net = 0;
-    for (const id of this.fills.accounts.keys()) net += this.fills.totals(id, (t) => this.lastPrice.get(t)).net;
+    let net = this.realizedMinusFees;
+    for (const [token, p] of this.filledByInstrument) if (p.quantity !== 0 || p.cost !== 0) net += p.quantity * (this.lastPrice.get(token) ?? 0) - p.cost;
     return net;
   }
 
@@ -107,24 +120,16 @@ export class RiskEngine {
     let m = this.reserved.get(strategy);
     if (!m) this.reserved.set(strategy, (m = new Map()));
     m.set(token, (m.get(token) ?? 0) + delta);
+    this.instrumentQty.set(token, (this.instrumentQty.get(token) ?? 0) + delta);
   }
 
   private view(signal: TradingSignal, now: number, quote: Quote | undefined): RiskView {
     const token = signal.instrument_token;
-    let instrumentQuantity = 0;
     let strategyOtherNotional = 0;
-    const perInstrument = new Map<number, number>();
-    for (const [strategy, positions] of this.reserved) {
-      for (const [t, q] of positions) {
-        perInstrument.set(t, (perInstrument.get(t) ?? 0) + q);
-        if (strategy === signal.strategy_id && t !== token) strategyOtherNotional += Math.abs(q) * (this.lastPrice.get(t) ?? 0);
-      }
-    }
+    for (const [t, q] of this.reserved.get(signal.strategy_id) ?? []) if (t !== token) strategyOtherNotional += Math.abs(q) * (this.lastPrice.get(t) ?? 0);
     let grossOtherNotional = 0;
-    for (const [t, q] of perInstrument) {
-      if (t === token) instrumentQuantity = q;
-      else grossOtherNotional += Math.abs(q) * (this.lastPrice.get(t) ?? 0);
-    }
+    for (const [t, q] of this.instrumentQty) if (t !== token && q !== 0) grossOtherNotional += Math.abs(q) * (this.lastPrice.get(t) ?? 0);
+    const instrumentQuantity = this.instrumentQty.get(token) ?? 0;
     while (this.orderTimes.length > 0 && this.orderTimes[0]! <= now - 60_000) this.orderTimes.shift();
     let inSecond = 0;
     for (let i = this.orderTimes.length - 1; i >= 0 && this.orderTimes[i]! > now - 1000; i--) inSecond++;

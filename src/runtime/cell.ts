@@ -1,7 +1,7 @@
 import nact from 'nact';
 import type { Clock } from '../clock.ts';
 import type { Envelope } from '../contracts/envelope.ts';
-import { encode } from '../contracts/codec.ts';
+import { EventRecord } from '../contracts/event-record.ts';
 import { ActorStoppedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Child, Parent, RestartType } from '../../supervisors/child.ts';
@@ -240,6 +240,6 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     const cause = this.ctx.delivery;
     const headers = cause?.trace ? { ...cause.trace } : {};
     cause?.beginPublish();
-    this.env.outbox.publish({ topic, key: event.key, value: encode(event), headers }, cause as Delivery | undefined);
+    this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined);
   }
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { MarketTick, OrderFilled } from '../contracts/events.ts';
 
 /** What a strategy asks for: the shell turns it into a `trading_signal` event. */
@@ -8,6 +8,17 @@ export interface SignalIntent {
   readonly quantity: number;
   readonly reason: string;
 }
+
+/**
+ * What a strategy returns is checked here, at the boundary between user code and the system: on the
+ * in-process bus nothing downstream decodes it again.
+ */
+export const SignalIntentSchema = z.strictObject({
+  instrument_token: z.number().int().positive(),
+  signal_type: z.enum(['BUY', 'SELL']),
+  quantity: z.number().int().positive(),
+  reason: z.string(),
+});
 
 /** What a strategy may look at besides its own state. */
 export interface StrategyContext {

@@ -1,4 +1,4 @@
-import type { InRecord, OutRecord } from '../transport.ts';
+import type { Headers, InRecord, OutRecord } from '../transport.ts';
 
 /** One partition's log: offsets grow from 0; `start` rises as retention drops the oldest records. */
 export class MemoryPartition {
@@ -29,7 +29,7 @@ export class MemoryPartition {
   }
 
   append(r: OutRecord, timestamp: string): void {
-    this.log.push({ topic: this.topic, partition: this.partition, offset: String(this.end), key: r.key, value: r.value, headers: r.headers, timestamp });
+    this.log.push(new MemoryRecord(r, this.partition, String(this.end), timestamp));
     if (this.log.length - this.head > this.retention) this.truncateTo(this.end - this.retention);
   }
 
@@ -46,5 +46,32 @@ export class MemoryPartition {
       this.base += this.head;
       this.head = 0;
     }
+  }
+}
+
+/** A record on the in-process log: the event by reference; its bytes only if someone asks (a dead letter). */
+class MemoryRecord implements InRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly headers: Headers;
+  readonly timestamp: string;
+  readonly event: unknown;
+  private readonly out: OutRecord;
+
+  constructor(out: OutRecord, partition: number, offset: string, timestamp: string) {
+    this.out = out;
+    this.topic = out.topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.key = out.key;
+    this.headers = out.headers;
+    this.timestamp = timestamp;
+    this.event = out.event;
+  }
+
+  get value(): Buffer {
+    return this.out.value;
   }
 }
