@@ -8,7 +8,7 @@ import type { PriceBook } from '../src/market/price-book.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
 import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
-import { SignalIntentSchema, type StrategyContext } from '../src/strategies/sdk.ts';
+import { SignalIntentSchema, type SignalIntent, type StrategyContext } from '../src/strategies/sdk.ts';
 
 interface StrategyActorState {
   strategy: unknown;
@@ -25,35 +25,46 @@ export interface StrategyActorEnv {
 /**
  * The shell around one strategy instance: hands it its ticks, turns what it asks for into
  * `trading_signal` events (each starting a chain, priced on the quote it saw), and tells it its fills.
+ * A class with prototype methods: an idle strategy actor holds two references, not three closures.
  */
-export function strategyActor(instance: StrategyInstance, env: StrategyActorEnv): Behaviour<StrategyActorState, AnyEnvelope> {
-  const { strategy, params, id } = instance;
-  return {
-    init: () => ({ strategy: strategy.init(params, instance.instruments), positions: new Map() }),
-    receive(state, message, ctx) {
-      const sctx: StrategyContext = { strategyId: id, instruments: instance.instruments, position: (t) => state.positions.get(t) ?? 0 };
-      if (message.type === 'market_tick') {
-        const result = strategy.onTick(state.strategy, message.data, params, sctx);
-        state.strategy = result.state;
-        for (const intent of result.signals) emit(message, intent, ctx);
-        return state;
-      }
-      if (message.type === 'order_filled' && message.data.strategy_id === id) {
-        const f = message.data;
-        state.positions.set(f.instrument_token, (state.positions.get(f.instrument_token) ?? 0) + (f.signal_type === 'BUY' ? f.quantity : -f.quantity));
-        if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
-      }
-      return state;
-    },
-  };
+export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvelope> {
+  private readonly instance: StrategyInstance;
+  private readonly env: StrategyActorEnv;
 
-  function emit(tick: AnyEnvelope & { type: 'market_tick' }, intent: { instrument_token: number; signal_type: 'BUY' | 'SELL'; quantity: number; reason: string }, ctx: ActorContext<AnyEnvelope>): void {
+  constructor(instance: StrategyInstance, env: StrategyActorEnv) {
+    this.instance = instance;
+    this.env = env;
+  }
+
+  init(): StrategyActorState {
+    return { strategy: this.instance.strategy.init(this.instance.params, this.instance.instruments), positions: new Map() };
+  }
+
+  receive(state: StrategyActorState, message: AnyEnvelope, ctx: ActorContext<AnyEnvelope>): StrategyActorState {
+    const { strategy, params, id, instruments } = this.instance;
+    const sctx: StrategyContext = { strategyId: id, instruments, position: (t) => state.positions.get(t) ?? 0 };
+    if (message.type === 'market_tick') {
+      const result = strategy.onTick(state.strategy, message.data, params, sctx);
+      state.strategy = result.state;
+      for (const intent of result.signals) this.emit(message, intent, ctx);
+      return state;
+    }
+    if (message.type === 'order_filled' && message.data.strategy_id === id) {
+      const f = message.data;
+      state.positions.set(f.instrument_token, (state.positions.get(f.instrument_token) ?? 0) + (f.signal_type === 'BUY' ? f.quantity : -f.quantity));
+      if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
+    }
+    return state;
+  }
+
+  private emit(tick: AnyEnvelope & { type: 'market_tick' }, intent: SignalIntent, ctx: ActorContext<AnyEnvelope>): void {
+    const { id, instruments } = this.instance;
     const checked = SignalIntentSchema.safeParse(intent);
     if (!checked.success) throw new StrategyError(id, `returned an invalid signal: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const own = intent.instrument_token === tick.data.instrument_token;
-    const quote = own ? quoteOf(tick.data) : env.prices.get(intent.instrument_token);
+    const quote = own ? quoteOf(tick.data) : this.env.prices.get(intent.instrument_token);
     if (!quote) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which has no known price yet`);
-    if (!instance.instruments.includes(intent.instrument_token)) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which is not one of its instruments`);
+    if (!instruments.includes(intent.instrument_token)) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which is not one of its instruments`);
     const data: TradingSignal = {
       signal_id: randomUUID(),
       strategy_id: id,
@@ -66,11 +77,11 @@ export function strategyActor(instance: StrategyInstance, env: StrategyActorEnv)
       reason: intent.reason,
       quote: toWire(quote),
     };
-    for (const ns of env.namespaces) {
+    for (const ns of this.env.namespaces) {
       const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now: ctx.clock.now() });
       ctx.publish(topicsFor(ns).signalsRaw, event);
     }
-    env.stats.signals++;
-    env.stats.strategy(id).signals++;
+    this.env.stats.signals++;
+    this.env.stats.strategy(id).signals++;
   }
 }

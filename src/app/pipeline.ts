@@ -2,7 +2,7 @@ import { executionActor } from '../../actors/execution.ts';
 import { portfolioActor, type PortfolioMessage } from '../../actors/portfolio.ts';
 import { priceCache, type PriceCacheMessage } from '../../actors/price-cache.ts';
 import { riskChecker } from '../../actors/risk-checker.ts';
-import { strategyActor } from '../../actors/strategy.ts';
+import { StrategyBehaviour } from '../../actors/strategy.ts';
 import type { ConsumerActor, ConsumerOptions } from '../../actors/consumer.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Config } from '../config/schema.ts';
@@ -158,7 +158,7 @@ export class Pipeline {
     if (this.strategies.has(instance.id)) throw new ConfigError([`strategy '${instance.id}' is already running`]);
     const { config } = this.options;
     const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
-    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour: strategyActor(instance, { prices: this.prices, stats: this.stats, namespaces }) });
+    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour: new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces }) });
     this.strategies.set(instance.id, { instance, ref });
     for (const token of instance.instruments) {
       let list = this.byInstrument.get(token);

@@ -25,6 +25,9 @@ export interface CellEnv {
   readonly deadLetters: DeadLetters;
 }
 
+/** The one nact message that tells a cell to work through its inbox. */
+const DRAIN = Symbol('drain');
+
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
@@ -39,13 +42,19 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   readonly restartType: RestartType;
   pending = 0;
   private mode: 'running' | 'suspended' | 'stopped' = 'running';
-  private state: S;
-  private stash: Delivery<M>[] = [];
+  /** Made by `behaviour.init()` on the first message (and after a restart): idle actors stay small. */
+  private state: S | undefined;
+  private started = false;
+  /** Deliveries accepted and not yet handed to the behaviour (see scheduleDrain). */
+  private inbox: Delivery<M>[] | undefined;
+  private drainScheduled = false;
+  /** Messages held while suspended; allocated only when something is held. */
+  private stash: Delivery<M>[] | undefined;
   private lastError: unknown;
   private terminationError: Error | undefined;
-  private stopRequested = false;
-  private readonly drain = new DrainWatch();
-  private readonly ctx: { -readonly [K in keyof ActorContext<M>]: ActorContext<M>[K] };
+  stopRequested = false;
+  private drain: DrainWatch | undefined;
+  private readonly ctx: CellContext<M>;
   private readonly nactRef: unknown;
 
   private readonly parent: Parent;
@@ -63,20 +72,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     this.path = `${parent.path}/${options.name}`;
     this.restartType = options.restartType ?? 'permanent';
     this.behaviour = options.behaviour;
-    this.state = this.behaviour.init();
-    const log = env.log.child({ actor: this.path });
     // One context object per cell, its `delivery` swapped per message: no allocation on the hot path.
-    this.ctx = {
-      path: this.path,
-      self: this,
-      clock: env.clock,
-      log,
-      delivery: undefined as unknown as Delivery<M>,
-      publish: (topic, event) => this.publish(topic, event),
-      stop: () => {
-        this.stopRequested = true;
-      },
-    };
+    this.ctx = new CellContext(this as unknown as Cell<unknown, M>, env);
     // Nothing reaches nact's own supervision: every throw is caught below and reported to `parent`.
     this.nactRef = nact.spawn(parentNact as never, (state: unknown, msg: unknown) => this.onMessage(msg, state), options.name, {
       onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume,
@@ -92,7 +89,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   deliver(delivery: Delivery<M>): void {
     if (this.mode === 'stopped') return this.deadLetter(delivery, new ActorStoppedError(this.path), false);
     this.pending++;
-    nact.dispatch(this.nactRef as never, delivery);
+    (this.inbox ??= []).push(delivery);
+    this.scheduleDrain();
   }
 
   deliverBatch(deliveries: Delivery<M>[]): void {
@@ -101,11 +99,24 @@ export class Cell<S, M> implements ActorRef<M>, Child {
       return;
     }
     this.pending += deliveries.length;
-    nact.dispatch(this.nactRef as never, deliveries);
+    if (this.inbox) for (const d of deliveries) this.inbox.push(d);
+    else this.inbox = deliveries.slice();
+    this.scheduleDrain();
+  }
+
+  /**
+   * nact spends a setImmediate per message, so an actor gets one message per event-loop turn. Deliveries
+   * therefore wait in the cell's own inbox, and one nact message (at most one outstanding) drains
+   * everything that has accumulated: a busy actor handles its whole backlog per turn instead of one batch.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    nact.dispatch(this.nactRef as never, DRAIN);
   }
 
   whenBelow(threshold: number, fn: () => void): void {
-    this.drain.add(threshold, fn, this.pending);
+    (this.drain ??= new DrainWatch()).add(threshold, fn, this.pending);
   }
 
   get isStopped(): boolean {
@@ -134,8 +145,12 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   }
 
   private onMessage(msg: unknown, nactState: unknown): unknown {
-    if (msg instanceof Delivery) return this.settleTurn(this.process([msg as Delivery<M>], 0), nactState);
-    if (Array.isArray(msg)) return this.settleTurn(this.process(msg as Delivery<M>[], 0), nactState);
+    if (msg === DRAIN) {
+      const batch = this.inbox ?? [];
+      this.inbox = undefined;
+      this.drainScheduled = false;
+      return this.settleTurn(this.process(batch, 0), nactState);
+    }
     return this.settleTurn(this.control(msg as Control), nactState);
   }
 
@@ -153,10 +168,11 @@ export class Cell<S, M> implements ActorRef<M>, Child {
         return;
       case 'restart': {
         this.terminationError = undefined;
-        this.state = this.behaviour.init();
+        this.started = false;
+        this.state = undefined;
         this.mode = 'running';
-        const replay = this.stash;
-        this.stash = [];
+        const replay = this.stash ?? [];
+        this.stash = undefined;
         if (c.dropHead && replay.length > 0) this.deadLetter(replay.shift()!, this.lastError, true);
         return this.process(replay, 0);
       }
@@ -171,7 +187,11 @@ export class Cell<S, M> implements ActorRef<M>, Child {
       this.ctx.delivery = d;
       let next: S | Promise<S>;
       try {
-        next = this.behaviour.receive(this.state, d.message, this.ctx);
+        if (!this.started) {
+          this.state = this.behaviour.init();
+          this.started = true;
+        }
+        next = this.behaviour.receive(this.state as S, d.message, this.ctx);
       } catch (error) {
         return this.fail(batch, i, error);
       }
@@ -193,7 +213,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   private finish(d: Delivery<M>): void {
     d.markHandled();
     this.pending--;
-    this.drain.check(this.pending);
+    this.drain?.check(this.pending);
     if (this.stopRequested) {
       this.stopRequested = false;
       this.mode = 'suspended';
@@ -216,13 +236,14 @@ export class Cell<S, M> implements ActorRef<M>, Child {
       for (let i = from; i < batch.length; i++) this.deadLetter(batch[i]!, new ActorStoppedError(this.path), true);
       return;
     }
-    for (let i = from; i < batch.length; i++) this.stash.push(batch[i]!);
+    const stash = (this.stash ??= []);
+    for (let i = from; i < batch.length; i++) stash.push(batch[i]!);
   }
 
   /** Dead-letters what a stopped cell still holds: the failing message with its own error, the rest as undeliverable. */
   private releaseHeld(): void {
-    const held = this.stash;
-    this.stash = [];
+    const held = this.stash ?? [];
+    this.stash = undefined;
     const error = this.terminationError ?? new ActorStoppedError(this.path);
     for (const d of held) this.deadLetter(d, d.attempts > 0 && this.lastError ? this.lastError : error, true);
   }
@@ -232,14 +253,52 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     this.env.deadLetters.send(d as Delivery, error, this.path);
     if (wasPending) {
       this.pending--;
-      this.drain.check(this.pending);
+      this.drain?.check(this.pending);
     }
   }
 
-  private publish(topic: string, event: Envelope): void {
+  /** Publishes an event caused by the message in hand (ActorContext.publish). */
+  publishCaused(topic: string, event: Envelope): void {
     const cause = this.ctx.delivery;
     const headers = cause?.trace ? { ...cause.trace } : {};
     cause?.beginPublish();
     this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined);
+  }
+}
+
+/** What a behaviour sees: one per cell, prototype methods only, the logger made on first use (a pino child is ~1 KB). */
+class CellContext<M> implements ActorContext<M> {
+  delivery: Delivery<M> = undefined as unknown as Delivery<M>;
+  private readonly cell: Cell<unknown, M>;
+  private readonly env: CellEnv;
+  private logger: Logger | undefined;
+
+  constructor(cell: Cell<unknown, M>, env: CellEnv) {
+    this.cell = cell;
+    this.env = env;
+  }
+
+  get path(): string {
+    return this.cell.path;
+  }
+
+  get self(): ActorRef<M> {
+    return this.cell;
+  }
+
+  get clock(): Clock {
+    return this.env.clock;
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.env.log.child({ actor: this.cell.path }));
+  }
+
+  publish(topic: string, event: Envelope): void {
+    this.cell.publishCaused(topic, event);
+  }
+
+  stop(): void {
+    this.cell.stopRequested = true;
   }
 }

@@ -138,9 +138,12 @@ describe('supervision', () => {
       const { clock, sys: s } = setup({ strategy, maxAttempts: 5 });
       const a = flaky(s, (m, attempt) => m === 'boom' && attempt === 1, 'a');
       const b = flaky(s, () => false, 'b');
+      b.ref.tell('before'); // state is made on the first message; a restarted actor makes it afresh on the next
       a.ref.tell('boom');
       await settle();
       clock.advance(1_000);
+      await settle();
+      b.ref.tell('after');
       await settle();
       expect(a.inits.count).toBe(2);
       expect(b.inits.count).toBe(strategy === 'one_for_all' ? 2 : 1);
@@ -154,9 +157,12 @@ describe('supervision', () => {
     const first = flaky(s, () => false, 'first');
     const failing = flaky(s, (m, attempt) => m === 'boom' && attempt === 1, 'failing');
     const last = flaky(s, () => false, 'last');
+    for (const x of [first, last]) x.ref.tell('before');
     failing.ref.tell('boom');
     await settle();
     clock.advance(1_000);
+    await settle();
+    for (const x of [first, last]) x.ref.tell('after');
     await settle();
     expect([first.inits.count, failing.inits.count, last.inits.count]).toEqual([1, 2, 2]);
   });
