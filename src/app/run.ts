@@ -108,7 +108,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
 }
 
 /** Ticks at the configured rate for the strategies' instruments plus `extraInstruments` more, until aborted. */
-async function simulate(config: Config, catalogue: InstrumentCatalogue, traded: number[], publisher: TickPublisher, clock: Clock, signal: AbortSignal): Promise<void> {
+export async function simulate(config: Config, catalogue: InstrumentCatalogue, traded: number[], publisher: TickPublisher, clock: Clock, signal: AbortSignal): Promise<void> {
   const { ticksPerSecond, extraInstruments, seed, volatility } = config.feed.sim;
   const chosen = new Map<number, Instrument>();
   for (const t of traded) chosen.set(t, catalogue.require(t, 'simulator'));

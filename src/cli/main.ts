@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runFeed } from '../app/feed.ts';
 import { run, type FeedChoice } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
 import { AlphaPandaError, ConfigError, InputError } from '../errors.ts';
@@ -87,6 +88,24 @@ busOptions(
   if (o.pace) replayCfg.pace = o.pace;
   if (o.speed) replayCfg.speed = o.speed;
   await start(o, { kind: 'replay', file, ...(o.token ? { token: o.token } : {}) }, { feed: { replay: replayCfg } }, true);
+});
+
+busOptions(
+  program
+    .command('feed <source>')
+    .description('publish ticks to market.ticks and nothing else: source is sim, or a replay file (run pipelines with run --feed none)')
+    .option('--token <token>', 'instrument token of a replay file without an instrument column', token)
+    .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second')),
+).action(async (source: string, o: Common & { ticksPerSecond?: number }) => {
+  const config = loadConfig(process.env, overrides(o, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}));
+  if (config.bus === 'memory') throw new ConfigError(["feed: on the in-process bus (BUS=memory) no other process can read the ticks: use --bus kafka, or 'run', which feeds its own pipeline"]);
+  rootLogger.level = process.env.LOG_LEVEL ?? config.log.level;
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  process.once('SIGTERM', () => abort.abort());
+  const feed = source === 'sim' ? ({ kind: 'sim' } as const) : ({ kind: 'replay', file: source, ...(o.token ? { token: o.token } : {}) } as const);
+  const published = await runFeed({ config, feed, log: rootLogger, signal: abort.signal, ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
+  process.stdout.write(`published ${published} ticks to market.ticks\n`);
 });
 
 try {

@@ -31,6 +31,7 @@ describe('alpha-panda CLI', () => {
   it('stops on bad input with a message naming what is wrong', () => {
     expect(cli(['replay', 'no-such-file.csv'])).toMatchObject({ code: 2, err: expect.stringContaining('cannot read replay file no-such-file.csv') });
     expect(cli(['run', '--duration', 'soon'])).toMatchObject({ code: 2, err: expect.stringContaining("--duration must be a positive number, got 'soon'") });
+    expect(cli(['feed', 'sim'])).toMatchObject({ code: 2, err: expect.stringContaining('no other process can read the ticks') });
     const bad = cli(['run', '--duration', '1'], { ALPHA_PANDA_RISK__MAX_QUANTITY_PER_ORDER: '-5' });
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('ALPHA_PANDA_RISK__MAX_QUANTITY_PER_ORDER (risk.maxQuantityPerOrder)');
