@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketTick } from '../../src/contracts/events.ts';
+import { channelBreakout } from '../../src/strategies/channel-breakout.ts';
 import { meanReversion } from '../../src/strategies/mean-reversion.ts';
+import { STRATEGIES } from '../../src/strategies/registry.ts';
 import type { Strategy, StrategyContext } from '../../src/strategies/sdk.ts';
 import { simpleMomentum } from '../../src/strategies/simple-momentum.ts';
 
@@ -58,5 +60,18 @@ describe('mean_reversion', () => {
 
   it('requires the exit band inside the entry band', () => {
     expect(meanReversion.params.safeParse({ window: 4, entry_std: 1, exit_std: 2, position_size: 1 }).success).toBe(false);
+  });
+});
+
+describe('channel_breakout (the README example)', () => {
+  const params = channelBreakout.params.parse({ window: 3, position_size: 4 });
+
+  it('buys above the highest of the last window ticks and sells below the lowest', () => {
+    // channel [100, 102, 101]: 102.5 > 102 -> BUY; channel [101, 102.5, 101.5]: 100.5 < 101 -> SELL.
+    expect(drive(channelBreakout, params, [100, 102, 101, 102.5, 101.5, 100.5])).toEqual([[], [], [], ['BUY 4'], [], ['SELL 4']]);
+  });
+
+  it('is registered under its name, so a strategies file can use it', () => {
+    expect(STRATEGIES.get('channel_breakout')).toBe(channelBreakout);
   });
 });
