@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { KafkaTransport } from '../../src/bus/kafka/kafka-transport.ts';
 import { testBrokerOptions } from '../broker/mock-broker.ts';
 import { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
-import type { InRecord, OutRecord, Transport } from '../../src/bus/transport.ts';
+import type { InRecord, OutRecord, Subscription, Transport } from '../../src/bus/transport.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
 import { encode } from '../../src/contracts/codec.ts';
 import { createEvent, type Envelope } from '../../src/contracts/envelope.ts';
@@ -59,15 +59,15 @@ export function recordOf(topic: string, event: Envelope, headers: Record<string,
   return { topic, key: event.key, value: encode(event), headers };
 }
 
-/** Reads `count` records of `topic` from its beginning with a fresh consumer group. */
-export async function collect(transport: Transport, topic: string, count: number, timeoutMs = 20_000): Promise<InRecord[]> {
-  const got: InRecord[] = [];
+/** Records everything on `topics` from the beginning, in a consumer group of its own, until stopped. */
+export async function recordTopics(transport: Transport, topics: string[]): Promise<{ records: InRecord[]; sub: Subscription }> {
+  const records: InRecord[] = [];
   const sub = await transport.subscribe({
-    groupId: `collect-${randomUUID()}`,
-    topics: [topic],
+    groupId: `recorder-${randomUUID()}`,
+    topics,
     fromBeginning: true,
     onBatch: async (b) => {
-      got.push(...b.records);
+      records.push(...b.records);
       return b.records.length;
     },
     onAssignment: () => undefined,
@@ -75,10 +75,16 @@ export async function collect(transport: Transport, topic: string, count: number
       throw e;
     },
   });
+  return { records, sub };
+}
+
+/** Reads `count` records of `topic` from its beginning with a fresh consumer group. */
+export async function collect(transport: Transport, topic: string, count: number, timeoutMs = 20_000): Promise<InRecord[]> {
+  const { records, sub } = await recordTopics(transport, [topic]);
   try {
-    await waitFor(() => got.length >= count, `${count} records on ${topic} (have ${got.length})`, timeoutMs);
+    await waitFor(() => records.length >= count, `${count} records on ${topic} (have ${records.length})`, timeoutMs);
   } finally {
     await sub.stop();
   }
-  return got;
+  return records;
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { InRecord, Subscription, Transport } from '../../src/bus/transport.ts';
+import type { InRecord, Transport } from '../../src/bus/transport.ts';
+export { recordTopics } from './harness.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { decode } from '../../src/contracts/codec.ts';
@@ -14,25 +14,6 @@ export const FIXTURE_STRATEGIES = 'tests/fixtures/strategies.yaml';
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   const { trading, ...rest } = overrides as { trading?: Record<string, unknown> };
   return loadConfig({}, { trading: { strategiesFile: FIXTURE_STRATEGIES, ...trading }, ...rest });
-}
-
-/** Records everything on `topics` from the beginning, in a group of its own. */
-export async function recordTopics(transport: Transport, topics: string[]): Promise<{ records: InRecord[]; sub: Subscription }> {
-  const records: InRecord[] = [];
-  const sub = await transport.subscribe({
-    groupId: `recorder-${randomUUID()}`,
-    topics,
-    fromBeginning: true,
-    onBatch: async (b) => {
-      records.push(...b.records);
-      return b.records.length;
-    },
-    onAssignment: () => undefined,
-    onCrash: (e) => {
-      throw e;
-    },
-  });
-  return { records, sub };
 }
 
 /** Decodes every record with the wire contract: an invalid envelope fails the test here. */
