@@ -8,6 +8,7 @@ COPY src ./src
 COPY actors ./actors
 COPY supervisors ./supervisors
 COPY config ./config
+COPY data ./data
 COPY tsconfig.json ./
 ENTRYPOINT ["node", "src/cli/main.ts"]
 CMD ["run", "--bus", "kafka", "--no-status"]

@@ -23,7 +23,7 @@ describe('alpha-panda CLI', () => {
   });
 
   it('replay prints what it replayed', () => {
-    const r = cli(['replay', '../shared/data/nifty50-5min-2025-08-11.csv', '--no-status']);
+    const r = cli(['replay', 'data/nifty50-5min-2025-08-11.csv', '--no-status']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('replayed 296 ticks (ohlc, 1 gap(s) in the data)');
   });

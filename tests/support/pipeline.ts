@@ -7,7 +7,7 @@ import { decode } from '../../src/contracts/codec.ts';
 import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
 import type { PortfolioBook } from '../../src/portfolio/book.ts';
 
-export const NIFTY_DAY = '../shared/data/nifty50-5min-2025-08-11.csv';
+export const NIFTY_DAY = 'data/nifty50-5min-2025-08-11.csv';
 export const FIXTURE_STRATEGIES = 'tests/fixtures/strategies.yaml';
 
 /** The default configuration with the test strategies and any overrides (validated like a user's). */

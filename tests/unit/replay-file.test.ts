@@ -15,7 +15,7 @@ const file = (name: string, text: string) => {
 
 describe('replay files', () => {
   it('reads the recorded NIFTY 50 day out of the box: 74 five-minute bars, four ticks each, the instrument from the file name', () => {
-    const r = readReplayFile('../shared/data/nifty50-5min-2025-08-11.csv', { catalogue });
+    const r = readReplayFile('data/nifty50-5min-2025-08-11.csv', { catalogue });
     expect(r.format).toBe('ohlc');
     expect(r.instruments).toEqual([256265]);
     expect(r.ticks).toHaveLength(296);
