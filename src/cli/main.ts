@@ -5,6 +5,7 @@ import { run, type FeedChoice } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
 import { AlphaPandaError, ConfigError, InputError } from '../errors.ts';
 import { rootLogger } from '../log.ts';
+import { startTracing } from '../telemetry/tracing.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
 
@@ -44,7 +45,8 @@ async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const result = await run({ config, feed, stopWhenReplayed, status: o.status, log: rootLogger, signal: abort.signal, ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
+  const tracing = startTracing(config.telemetry, rootLogger);
+  const result = await run({ config, feed, stopWhenReplayed, status: o.status, log: rootLogger, signal: abort.signal, ...(o.duration !== undefined ? { durationS: o.duration } : {}) }).finally(() => tracing.shutdown());
   process.stdout.write(`\n${result.summary}\n`);
   if (result.replay) process.stdout.write(`replayed ${result.published} ticks (${result.replay.format}, ${result.replay.gaps} gap(s) in the data)\n`);
 }

@@ -2,6 +2,8 @@ import nact from 'nact';
 import type { Clock } from '../clock.ts';
 import type { Envelope } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
+import type { Headers } from '../bus/transport.ts';
+import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.ts';
 import { ActorStoppedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Child, Parent, RestartType } from '../../supervisors/child.ts';
@@ -45,6 +47,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   /** Made by `behaviour.init()` on the first message (and after a restart): idle actors stay small. */
   private state: S | undefined;
   private started = false;
+  /** Trace headers for what is published while the message in hand is handled (its span's context). */
+  private publishHeaders: Headers | undefined;
   /** Deliveries accepted and not yet handed to the behaviour (see scheduleDrain). */
   private inbox: Delivery<M>[] | undefined;
   private drainScheduled = false;
@@ -185,6 +189,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
       if (this.mode !== 'running') return this.hold(batch, i);
       const d = batch[i]!;
       this.ctx.delivery = d;
+      const traced = d.trace ? startHandlingSpan(this.path, this.name, d.origin?.record.topic, d.message, d.trace) : undefined;
+      this.publishHeaders = traced?.headers;
       let next: S | Promise<S>;
       try {
         if (!this.started) {
@@ -193,18 +199,24 @@ export class Cell<S, M> implements ActorRef<M>, Child {
         }
         next = this.behaviour.receive(this.state as S, d.message, this.ctx);
       } catch (error) {
+        if (traced) endSpan(traced.span, error);
         return this.fail(batch, i, error);
       }
       if (isThenable(next)) {
         return (next as Promise<S>).then(
           (state) => {
+            if (traced) endSpan(traced.span);
             this.state = state;
             this.finish(d);
             return this.process(batch, i + 1);
           },
-          (error: unknown) => this.fail(batch, i, error),
+          (error: unknown) => {
+            if (traced) endSpan(traced.span, error);
+            return this.fail(batch, i, error);
+          },
         );
       }
+      if (traced) endSpan(traced.span);
       this.state = next;
       this.finish(d);
     }
@@ -260,7 +272,9 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   /** Publishes an event caused by the message in hand (ActorContext.publish). */
   publishCaused(topic: string, event: Envelope): void {
     const cause = this.ctx.delivery;
-    const headers = cause?.trace ? { ...cause.trace } : {};
+    // A signal starts a chain and a trace; anything else carries on the trace of the message in hand.
+    const startsChain = event.correlation_id === event.id && event.causation_id !== null;
+    const headers = startsChain ? startChainTrace(event) : this.publishHeaders ? { ...this.publishHeaders } : cause?.trace ? { ...cause.trace } : {};
     cause?.beginPublish();
     this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined);
   }

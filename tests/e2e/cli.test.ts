@@ -28,6 +28,13 @@ describe('alpha-panda CLI', () => {
     expect(r.out).toContain('replayed 296 ticks (ohlc, 1 gap(s) in the data)');
   });
 
+  it('keeps trading, and finishes with its summary, when the tracing backend is unreachable', () => {
+    const r = cli(['replay', 'data/nifty50-5min-2025-08-11.csv', '--no-status'], { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('replayed 296 ticks');
+    expect(r.out).toContain('could not flush spans to the tracing backend');
+  });
+
   it('stops on bad input with a message naming what is wrong', () => {
     expect(cli(['replay', 'no-such-file.csv'])).toMatchObject({ code: 2, err: expect.stringContaining('cannot read replay file no-such-file.csv') });
     expect(cli(['run', '--duration', 'soon'])).toMatchObject({ code: 2, err: expect.stringContaining("--duration must be a positive number, got 'soon'") });
