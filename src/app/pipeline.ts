@@ -7,7 +7,7 @@ import type { ConsumerActor, ConsumerOptions } from '../../actors/consumer.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Config } from '../config/schema.ts';
 import type { AnyEnvelope } from '../contracts/envelope.ts';
-import { allTopics, consumerGroup, MARKET_TICKS, topicsFor, type BrokerNamespace } from '../contracts/topics.ts';
+import { allTopics, consumerGroup, MARKET_TICKS, topicsFor, type BrokerNamespace, type NamespacedRole } from '../contracts/topics.ts';
 import { ConfigError, TransportError } from '../errors.ts';
 import type { ExecutionClient } from '../execution/client.ts';
 import { feeModel } from '../execution/fees.ts';
@@ -89,7 +89,7 @@ export class Pipeline {
     return p;
   }
 
-  private group(role: 'risk' | 'execution' | 'portfolio', ns: BrokerNamespace): string {
+  private group(role: NamespacedRole, ns: BrokerNamespace): string {
     return consumerGroup(this.options.config.kafka.groupPrefix, role, ns);
   }
 
@@ -113,9 +113,12 @@ export class Pipeline {
       const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, this.stats) });
       const portfolio = sup.spawn<PortfolioBook, PortfolioMessage>({ name: 'portfolio', behaviour: portfolioActor(ns, book, this.prices) });
       this.portfolioRefs.push(portfolio);
-      // Signals, and the fills and failures that keep risk's book current, all in one group for risk.
-      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-risk-in`, this.group('risk', ns), [topics.signalsRaw, topics.ordersFilled, topics.ordersFailed], () => risk, true), sup));
-      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-execution-in`, this.group('execution', ns), [topics.signalsValidated], () => execution, true), sup));
+      // Topics that cause orders are read from the end by a new group: a first deployment (or a new group
+      // prefix) must not validate or execute the signals already on the log again. Fills and failures are
+      // read from the beginning: they rebuild positions, and applying them places nothing.
+      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-risk-in`, this.group('risk', ns), [topics.signalsRaw], () => risk, false), sup));
+      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-risk-book-in`, this.group('risk-book', ns), [topics.ordersFilled, topics.ordersFailed], () => risk, true), sup));
+      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-execution-in`, this.group('execution', ns), [topics.signalsValidated], () => execution, false), sup));
       this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-portfolio-in`, this.group('portfolio', ns), [topics.ordersFilled], () => portfolio as Ref, true), sup));
     }
     // Strategies hear their own paper fills (the shadow every strategy has).

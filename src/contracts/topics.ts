@@ -54,7 +54,7 @@ export function allTopics(namespaces: readonly BrokerNamespace[] = BROKER_NAMESP
  * `<prefix>.<ns>.<role>`), so two roles never share a group and each sees every message it subscribes to.
  */
 export const SHARED_ROLES = ['strategy-runner', 'strategy-fills'] as const;
-export const NAMESPACED_ROLES = ['risk', 'execution', 'portfolio'] as const;
+export const NAMESPACED_ROLES = ['risk', 'risk-book', 'execution', 'portfolio'] as const;
 export type SharedRole = (typeof SHARED_ROLES)[number];
 export type NamespacedRole = (typeof NAMESPACED_ROLES)[number];
 

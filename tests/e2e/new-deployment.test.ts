@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Pipeline } from '../../src/app/pipeline.ts';
+import { createEvent } from '../../src/contracts/envelope.ts';
+import { EventRecord } from '../../src/contracts/event-record.ts';
+import type { TradingSignal } from '../../src/contracts/events.ts';
+import { topicsFor } from '../../src/contracts/topics.ts';
+import { InstrumentCatalogue } from '../../src/market/instruments.ts';
+import { makeSystem, makeTransport } from '../support/harness.ts';
+import { testConfig } from '../support/pipeline.ts';
+
+const RELIANCE = 738561;
+const at = '2025-08-11T05:00:00.000Z';
+const now = Date.parse(at);
+
+describe('a new deployment on an existing log', () => {
+  it('does not validate or execute the signals already on the log again, and rebuilds positions from the fills', async () => {
+    const transport = makeTransport('memory');
+    const paper = topicsFor('paper');
+    const signal: TradingSignal = { signal_id: randomUUID(), strategy_id: 'old', instrument_token: RELIANCE, signal_type: 'BUY', quantity: 10, price: 1385, timestamp: at, quote: { last_price: 1385, exchange_timestamp: at } };
+    const raw = createEvent({ type: 'trading_signal', broker: 'paper', source: 'strategy/old', key: 'old', data: signal, now });
+    const validated = createEvent({ type: 'validated_signal', broker: 'paper', source: 'risk/paper', key: 'old', data: { original_signal: signal, validated_quantity: 10, validated_price: 1385, risk_checks: [], timestamp: at }, cause: raw, now });
+    const filled = createEvent({ type: 'order_filled', broker: 'paper', source: 'execution/paper', key: 'old', data: { strategy_id: 'old', instrument_token: RELIANCE, signal_type: 'BUY', quantity: 10, order_id: 'PAPER-1', execution_mode: 'paper', timestamp: at, fill_price: 1385, fees: 3.36 }, cause: validated, now });
+    await transport.send([new EventRecord(paper.signalsRaw, raw, {}), new EventRecord(paper.signalsValidated, validated, {}), new EventRecord(paper.ordersFilled, filled, {})]);
+
+    const system = makeSystem(transport);
+    const pipeline = await Pipeline.start({ system, config: testConfig(), catalogue: InstrumentCatalogue.load('config/instruments.csv'), strategies: [] });
+    await pipeline.quiet(200);
+    expect(pipeline.stats.validated + pipeline.stats.rejected).toBe(0);
+    expect(pipeline.stats.fills).toBe(0);
+    expect(pipeline.portfolios.get('paper')!.account('old').positions.get(RELIANCE)?.quantity).toBe(10);
+    pipeline.stop();
+    await system.stop();
+  });
+});
