@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 /** The CLI as a user runs it, on this Node (22, from the `node` devDependency). */
@@ -20,6 +20,17 @@ describe('alpha-panda CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/paper\s+momentum-reliance\s+RELIANCE/);
     expect(r.out).toMatch(/paper\s+TOTAL/);
+  });
+
+  it('Ctrl-C ends a run cleanly and prints the summary', async () => {
+    const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--no-status'], { env: { ...process.env, VITEST: '', LOG_LEVEL: 'warn' } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(out).toMatch(/paper\s+TOTAL/);
   });
 
   it('replay prints what it replayed', () => {
