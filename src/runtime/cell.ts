@@ -27,6 +27,9 @@ export interface CellEnv {
   readonly deadLetters: DeadLetters;
 }
 
+/** Nothing reaches nact's own supervision: every throw is caught in the cell and reported to its parent. */
+const NACT_PROPERTIES = { onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume };
+
 /** The one nact message that tells a cell to work through its inbox. */
 const DRAIN = Symbol('drain');
 
@@ -40,7 +43,6 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as Promi
  */
 export class Cell<S, M> implements ActorRef<M>, Child {
   readonly name: string;
-  readonly path: string;
   readonly restartType: RestartType;
   pending = 0;
   private mode: 'running' | 'suspended' | 'stopped' = 'running';
@@ -58,7 +60,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   private terminationError: Error | undefined;
   stopRequested = false;
   private drain: DrainWatch | undefined;
-  private readonly ctx: CellContext<M>;
+  private context: CellContext<M> | undefined;
   private readonly nactRef: unknown;
 
   private readonly parent: Parent;
@@ -73,15 +75,19 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     this.parent = parent;
     this.env = env;
     this.name = options.name;
-    this.path = `${parent.path}/${options.name}`;
     this.restartType = options.restartType ?? 'permanent';
     this.behaviour = options.behaviour;
-    // One context object per cell, its `delivery` swapped per message: no allocation on the hot path.
-    this.ctx = new CellContext(this as unknown as Cell<unknown, M>, env);
-    // Nothing reaches nact's own supervision: every throw is caught below and reported to `parent`.
-    this.nactRef = nact.spawn(parentNact as never, (state: unknown, msg: unknown) => this.onMessage(msg, state), options.name, {
-      onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume,
-    } as never);
+    this.nactRef = nact.spawn(parentNact as never, (state: unknown, msg: unknown) => this.onMessage(msg, state), options.name, NACT_PROPERTIES as never);
+  }
+
+  /** Made on demand: an idle actor should cost little (thousands of strategies sit idle between ticks). */
+  get path(): string {
+    return `${this.parent.path}/${this.name}`;
+  }
+
+  /** One context per cell, made on its first message; its `delivery` is swapped per message after that. */
+  private get ctx(): CellContext<M> {
+    return (this.context ??= new CellContext(this as unknown as Cell<unknown, M>, this.env));
   }
 
   private readonly behaviour: Behaviour<S, M>;
