@@ -8,11 +8,11 @@ import type { PriceBook } from '../src/market/price-book.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
 import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
+import type { StrategyLedger } from '../src/strategies/ledger.ts';
 import { SignalIntentSchema, type SignalIntent, type StrategyContext } from '../src/strategies/sdk.ts';
 
 interface StrategyActorState {
   strategy: unknown;
-  readonly positions: Map<number, number>;
 }
 
 export interface StrategyActorEnv {
@@ -20,6 +20,8 @@ export interface StrategyActorEnv {
   readonly stats: PipelineStats;
   /** Where this instance's signals go: paper always, the live namespace only when it may trade live. */
   readonly namespaces: readonly BrokerNamespace[];
+  /** What the strategy holds (filled and in flight); outlives a restart of the actor. */
+  readonly ledger: StrategyLedger;
 }
 
 /**
@@ -37,24 +39,34 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
   }
 
   init(): StrategyActorState {
-    return { strategy: this.instance.strategy.init(this.instance.params, this.instance.instruments), positions: new Map() };
+    return { strategy: this.instance.strategy.init(this.instance.params, this.instance.instruments) };
   }
 
   receive(state: StrategyActorState, message: AnyEnvelope, ctx: ActorContext<AnyEnvelope>): StrategyActorState {
     const { strategy, params, id, instruments } = this.instance;
-    const sctx: StrategyContext = { strategyId: id, instruments, position: (t) => state.positions.get(t) ?? 0 };
-    if (message.type === 'market_tick') {
-      const result = strategy.onTick(state.strategy, message.data, params, sctx);
-      state.strategy = result.state;
-      for (const intent of result.signals) this.emit(message, intent, ctx);
-      return state;
+    const { ledger } = this.env;
+    const sctx: StrategyContext = { strategyId: id, instruments, position: (t) => ledger.position(t) };
+    switch (message.type) {
+      case 'market_tick': {
+        const result = strategy.onTick(state.strategy, message.data, params, sctx);
+        state.strategy = result.state;
+        for (const intent of result.signals) this.emit(message, intent, ctx);
+        return state;
+      }
+      case 'order_filled': {
+        const f = message.data;
+        if (f.strategy_id !== id) return state;
+        ledger.filled(message.correlation_id, f.instrument_token, f.signal_type === 'BUY' ? f.quantity : -f.quantity);
+        if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
+        return state;
+      }
+      case 'rejected_signal':
+      case 'order_failed':
+        ledger.refused(message.correlation_id);
+        return state;
+      default:
+        return state;
     }
-    if (message.type === 'order_filled' && message.data.strategy_id === id) {
-      const f = message.data;
-      state.positions.set(f.instrument_token, (state.positions.get(f.instrument_token) ?? 0) + (f.signal_type === 'BUY' ? f.quantity : -f.quantity));
-      if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
-    }
-    return state;
   }
 
   private emit(tick: AnyEnvelope & { type: 'market_tick' }, intent: SignalIntent, ctx: ActorContext<AnyEnvelope>): void {
@@ -77,9 +89,15 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
       reason: intent.reason,
       quote: toWire(quote),
     };
+    let tracked = false;
     for (const ns of this.env.namespaces) {
       const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now: ctx.clock.now() });
       ctx.publish(topicsFor(ns).signalsRaw, event);
+      // The paper chain is the one whose outcome the strategy hears (every signal is paper-traded).
+      if (!tracked) {
+        this.env.ledger.sent(event.id, data.instrument_token, data.signal_type === 'BUY' ? data.quantity : -data.quantity);
+        tracked = true;
+      }
     }
     this.env.stats.signals++;
     this.env.stats.strategy(id).signals++;

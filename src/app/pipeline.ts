@@ -21,6 +21,7 @@ import { RiskEngine } from '../risk/engine.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
 import type { ActorSystem } from '../runtime/actor-system.ts';
 import type { StrategyInstance } from '../strategies/config.ts';
+import { StrategyLedger } from '../strategies/ledger.ts';
 import { PipelineStats } from './stats.ts';
 
 export interface PipelineOptions {
@@ -59,6 +60,8 @@ export class Pipeline {
   private readonly strategySupervisor: Supervisor;
   private readonly caches = new Map<number, Ref>();
   private readonly strategies = new Map<string, { instance: StrategyInstance; ref: Ref }>();
+  /** What each strategy holds; kept when its actor restarts or is removed and added again. */
+  readonly ledgers = new Map<string, StrategyLedger>();
   private readonly byInstrument = new Map<number, Ref[]>();
   private readonly targets = new Map<number, readonly Ref[]>();
   private readonly portfolioRefs: ActorRef<PortfolioMessage>[] = [];
@@ -121,11 +124,15 @@ export class Pipeline {
       this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-execution-in`, this.group('execution', ns), [topics.signalsValidated], () => execution, false), sup));
       this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-portfolio-in`, this.group('portfolio', ns), [topics.ordersFilled], () => portfolio as Ref, true), sup));
     }
-    // Strategies hear their own paper fills (the shadow every strategy has).
+    // Strategies hear how their paper signals ended (the shadow every strategy has): filled, rejected, failed.
     if (this.namespaces.includes('paper')) {
       const group = consumerGroup(config.kafka.groupPrefix, 'strategy-fills');
-      const route = (e: AnyEnvelope) => (e.type === 'order_filled' ? this.strategies.get(e.data.strategy_id)?.ref : undefined);
-      this.consumers.push(await system.consumer(this.consumerOptions('strategy-fills-in', group, [topicsFor('paper').ordersFilled], route, true), this.strategySupervisor));
+      const paper = topicsFor('paper');
+      const route = (e: AnyEnvelope) => {
+        const owner = e.type === 'order_filled' || e.type === 'order_failed' ? e.data.strategy_id : e.type === 'rejected_signal' ? e.data.original_signal.strategy_id : undefined;
+        return owner === undefined ? undefined : this.strategies.get(owner)?.ref;
+      };
+      this.consumers.push(await system.consumer(this.consumerOptions('strategy-fills-in', group, [paper.ordersFilled, paper.signalsRejected, paper.ordersFailed], route, true), this.strategySupervisor));
     }
     this.scheduleSnapshots();
   }
@@ -161,7 +168,9 @@ export class Pipeline {
     if (this.strategies.has(instance.id)) throw new ConfigError([`strategy '${instance.id}' is already running`]);
     const { config } = this.options;
     const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
-    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour: new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces }) });
+    const ledger = this.ledgers.get(instance.id) ?? new StrategyLedger();
+    this.ledgers.set(instance.id, ledger);
+    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour: new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger }) });
     this.strategies.set(instance.id, { instance, ref });
     for (const token of instance.instruments) {
       let list = this.byInstrument.get(token);

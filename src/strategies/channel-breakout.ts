@@ -8,24 +8,24 @@ const Params = z.strictObject({
   position_size: z.number().int().positive(),
 });
 
-type State = ReadonlyMap<number, { readonly prices: readonly number[]; readonly long: boolean }>;
+type State = ReadonlyMap<number, readonly number[]>;
 
-/** Buys when the price breaks above the highest of the last `window` ticks; sells when it breaks below the lowest. */
+/** Buys from flat when the price breaks above the highest of the last `window` ticks; sells what it holds below the lowest. */
 export const channelBreakout = defineStrategy({
   name: 'channel_breakout',
   description: 'breakouts from the high/low channel of the last N ticks',
   params: Params,
-  init: (_p, instruments): State => new Map(instruments.map((t) => [t, { prices: [], long: false }])),
-  onTick(state, tick, p) {
-    const lane = state.get(tick.instrument_token);
-    if (!lane) return { state, signals: NO_SIGNALS };
-    const full = lane.prices.length === p.window;
-    const high = full ? getMaximum(lane.prices as number[]) : Infinity;
-    const low = full ? getMinimum(lane.prices as number[]) : -Infinity;
-    const buy = !lane.long && tick.last_price > high;
-    const sell = lane.long && tick.last_price < low;
-    const signals = buy || sell ? [{ instrument_token: tick.instrument_token, signal_type: buy ? ('BUY' as const) : ('SELL' as const), quantity: p.position_size, reason: buy ? `above ${high}` : `below ${low}` }] : NO_SIGNALS;
-    const prices = [...(full ? lane.prices.slice(1) : lane.prices), tick.last_price];
-    return { state: new Map(state).set(tick.instrument_token, { prices, long: buy || (lane.long && !sell) }), signals };
+  init: (_p, instruments): State => new Map(instruments.map((t) => [t, []])),
+  onTick(state, tick, p, ctx) {
+    const window = state.get(tick.instrument_token);
+    if (!window) return { state, signals: NO_SIGNALS };
+    const next = new Map(state).set(tick.instrument_token, [...(window.length === p.window ? window.slice(1) : window), tick.last_price]);
+    if (window.length < p.window) return { state: next, signals: NO_SIGNALS };
+    const high = getMaximum(window as number[]);
+    const low = getMinimum(window as number[]);
+    const held = ctx.position(tick.instrument_token);
+    if (held === 0 && tick.last_price > high) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason: `above ${high}` }] };
+    if (held > 0 && tick.last_price < low) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason: `below ${low}` }] };
+    return { state: next, signals: NO_SIGNALS };
   },
 });

@@ -14,44 +14,32 @@ const Params = z
   })
   .refine((p) => p.exit_std < p.entry_std, { message: 'exit_std must be below entry_std', path: ['exit_std'] });
 
-interface Lane {
-  readonly prices: readonly number[];
-  readonly long: boolean;
-}
-type State = ReadonlyMap<number, Lane>;
+/** Per instrument: the rolling window of prices. What it holds comes from ctx.position. */
+type State = ReadonlyMap<number, readonly number[]>;
 
 /**
- * Buys `position_size` when the price falls `entry_std` standard deviations below its rolling mean (the
- * window before this tick), and sells when the price is back above mean - exit_std deviations. Long or flat.
+ * Buys `position_size` from flat when the price falls `entry_std` standard deviations below its rolling
+ * mean (the window before this tick), and sells what it holds when the price is back above
+ * mean - exit_std deviations. Long or flat.
  */
 export const meanReversion = defineStrategy({
   name: 'mean_reversion',
   description: 'entry and exit bands in standard deviations around a rolling mean',
   params: Params,
-  init: (_p, instruments): State => new Map(instruments.map((t) => [t, { prices: [], long: false }])),
-  onTick(state, tick, p) {
-    const lane = state.get(tick.instrument_token);
-    if (!lane) return { state, signals: NO_SIGNALS };
-    let { long } = lane;
-    const signals = [];
-    if (lane.prices.length === p.window) {
-      const window = lane.prices as number[]; // the library reads, never writes
-      const mean = getAverage(window);
-      const sd = getStandardDeviation(window, mean);
-      if (sd > 0) {
-        const z = (tick.last_price - mean) / sd;
-        if (!long && z <= -p.entry_std) {
-          signals.push({ instrument_token: tick.instrument_token, signal_type: 'BUY' as const, quantity: p.position_size, reason: `z ${z.toFixed(2)} <= -${p.entry_std}` });
-          long = true;
-        } else if (long && z >= -p.exit_std) {
-          signals.push({ instrument_token: tick.instrument_token, signal_type: 'SELL' as const, quantity: p.position_size, reason: `z ${z.toFixed(2)} >= -${p.exit_std}` });
-          long = false;
-        }
-      }
-    }
-    const prices = [...(lane.prices.length === p.window ? lane.prices.slice(1) : lane.prices), tick.last_price];
-    const next = new Map(state);
-    next.set(tick.instrument_token, { prices, long });
-    return { state: next, signals };
+  init: (_p, instruments): State => new Map(instruments.map((t) => [t, []])),
+  onTick(state, tick, p, ctx) {
+    const window = state.get(tick.instrument_token);
+    if (!window) return { state, signals: NO_SIGNALS };
+    const next = new Map(state).set(tick.instrument_token, [...(window.length === p.window ? window.slice(1) : window), tick.last_price]);
+    if (window.length < p.window) return { state: next, signals: NO_SIGNALS };
+    const values = window as number[]; // the library reads, never writes
+    const mean = getAverage(values);
+    const sd = getStandardDeviation(values, mean);
+    if (sd === 0) return { state: next, signals: NO_SIGNALS };
+    const z = (tick.last_price - mean) / sd;
+    const held = ctx.position(tick.instrument_token);
+    if (held === 0 && z <= -p.entry_std) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason: `z ${z.toFixed(2)} <= -${p.entry_std}` }] };
+    if (held > 0 && z >= -p.exit_std) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason: `z ${z.toFixed(2)} >= -${p.exit_std}` }] };
+    return { state: next, signals: NO_SIGNALS };
   },
 });

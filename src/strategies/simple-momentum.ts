@@ -10,40 +10,29 @@ const Params = z.strictObject({
   position_size: z.number().int().positive(),
 });
 
-/** Per instrument: the last lookback_period + 1 prices, and whether we hold. */
-interface Lane {
-  readonly prices: readonly number[];
-  readonly long: boolean;
-}
-type State = ReadonlyMap<number, Lane>;
+/** Per instrument: the last lookback_period + 1 prices. What it holds comes from ctx.position. */
+type State = ReadonlyMap<number, readonly number[]>;
 
 /**
- * Buys `position_size` when the price has risen by more than the threshold over the lookback, and sells
- * what it holds when it has fallen by more than the threshold. Long or flat; one position per instrument.
+ * Buys `position_size` from flat when the price has risen by more than the threshold over the lookback,
+ * and sells what it holds when the price has fallen by more than the threshold. Long or flat.
  */
 export const simpleMomentum = defineStrategy({
   name: 'simple_momentum',
   description: 'price change over a lookback window crossing a threshold',
   params: Params,
-  init: (_p, instruments): State => new Map(instruments.map((t) => [t, { prices: [], long: false }])),
-  onTick(state, tick, p) {
-    const lane = state.get(tick.instrument_token);
-    if (!lane) return { state, signals: NO_SIGNALS };
-    const prices = [...lane.prices.slice(-p.lookback_period), tick.last_price];
-    let { long } = lane;
-    const signals = [];
-    if (prices.length > p.lookback_period) {
-      const change = getPercentageChange(prices[0]!, tick.last_price) / 100;
-      if (!long && change > p.momentum_threshold) {
-        signals.push({ instrument_token: tick.instrument_token, signal_type: 'BUY' as const, quantity: p.position_size, reason: `momentum ${(change * 100).toFixed(3)}% over ${p.lookback_period} ticks` });
-        long = true;
-      } else if (long && change < -p.momentum_threshold) {
-        signals.push({ instrument_token: tick.instrument_token, signal_type: 'SELL' as const, quantity: p.position_size, reason: `momentum ${(change * 100).toFixed(3)}% over ${p.lookback_period} ticks` });
-        long = false;
-      }
-    }
-    const next = new Map(state);
-    next.set(tick.instrument_token, { prices, long });
-    return { state: next, signals };
+  init: (_p, instruments): State => new Map(instruments.map((t) => [t, []])),
+  onTick(state, tick, p, ctx) {
+    const window = state.get(tick.instrument_token);
+    if (!window) return { state, signals: NO_SIGNALS };
+    const prices = [...window.slice(-p.lookback_period), tick.last_price];
+    const next = new Map(state).set(tick.instrument_token, prices);
+    if (prices.length <= p.lookback_period) return { state: next, signals: NO_SIGNALS };
+    const change = getPercentageChange(prices[0]!, tick.last_price) / 100;
+    const held = ctx.position(tick.instrument_token);
+    const reason = `momentum ${(change * 100).toFixed(3)}% over ${p.lookback_period} ticks`;
+    if (held === 0 && change > p.momentum_threshold) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason }] };
+    if (held > 0 && change < -p.momentum_threshold) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason }] };
+    return { state: next, signals: NO_SIGNALS };
   },
 });

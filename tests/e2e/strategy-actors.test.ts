@@ -23,10 +23,10 @@ const halfShares = defineStrategy({
   onTick: (state, t) => ({ state, signals: [{ instrument_token: t.instrument_token, signal_type: 'BUY' as const, quantity: 1.5, reason: 'bug' }] }),
 });
 
-async function startPipeline(strategies: StrategyInstance[]) {
+async function startPipeline(strategies: StrategyInstance[], risk: Record<string, unknown> = {}) {
   const transport = makeTransport('memory');
   const system = makeSystem(transport, { policy: { maxAttempts: 1 } });
-  const config = testConfig({ supervision: { maxAttempts: 1 } });
+  const config = testConfig({ supervision: { maxAttempts: 1 }, risk });
   const pipeline = await Pipeline.start({ system, config: { ...config, risk: { ...config.risk, marketHours: { ...config.risk.marketHours, enabled: false } } }, catalogue, strategies });
   const publish = (price: number) => system.producer.publish(new EventRecord(MARKET_TICKS, tick(RELIANCE, price, Date.now()), {}), undefined);
   return { transport, system, pipeline, publish };
@@ -59,6 +59,22 @@ describe('strategy actors', () => {
     await pipeline.quiet(100);
     expect(pipeline.stats.signals).toBe(1);
     expect(pipeline.strategyIds).toEqual([]);
+    pipeline.stop();
+    await system.stop();
+  });
+
+  it('a strategy whose entry risk rejected does not believe it holds: the fall after it sells nothing', async () => {
+    const momentum = STRATEGIES.get('simple_momentum')!;
+    const instance = { id: 'refused', strategy: momentum, instruments: [RELIANCE], live: false, params: momentum.params.parse({ lookback_period: 1, momentum_threshold: 0.001, position_size: 10 }) };
+    const { system, pipeline, publish } = await startPipeline([instance], { maxQuantityPerOrder: 5 });
+    publish(1000);
+    publish(1010); // +1%: BUY 10, refused (MAX_QUANTITY 5)
+    await waitFor(() => pipeline.stats.rejected === 1 && pipeline.ledgers.get('refused')!.pending === 0, 'the rejection to reach the strategy');
+    expect(pipeline.ledgers.get('refused')!.position(RELIANCE)).toBe(0);
+    publish(1000); // -1%: an exit, if it thought it was long
+    await pipeline.quiet(100);
+    expect(pipeline.stats.signals).toBe(1);
+    expect(pipeline.stats.fills).toBe(0);
     pipeline.stop();
     await system.stop();
   });

@@ -31,7 +31,10 @@ export async function tradeRecordedDay(kind: TransportKind): Promise<RunResult> 
     expect(s.rejected).toBeGreaterThan(0);
     expect(s.validated + s.rejected).toBe(s.signals);
     expect(events.filter((e) => e.type === 'rejected_signal').every((e) => e.type === 'rejected_signal' && e.data.reason_code === 'MAX_QUANTITY')).toBe(true);
-    expectBookMatchesFills(result.pipeline.portfolios.get('paper')!, events, toPaise(config.trading.initialCapital));
+    const book = result.pipeline.portfolios.get('paper')!;
+    expectBookMatchesFills(book, events, toPaise(config.trading.initialCapital));
+    // The built-in strategies are long or flat: whatever risk refused, none ends up short.
+    for (const [id, account] of book.accounts) for (const [token, p] of account.positions) expect(p.quantity, `${id} in ${token}`).toBeGreaterThanOrEqual(0);
     return result;
   } finally {
     await recorder.sub.stop();

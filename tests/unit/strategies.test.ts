@@ -9,12 +9,14 @@ import { simpleMomentum } from '../../src/strategies/simple-momentum.ts';
 const ctx: StrategyContext = { strategyId: 's', instruments: [1], position: () => 0 };
 const tick = (price: number, token = 1): MarketTick => ({ instrument_token: token, last_price: price, volume: 0, exchange_timestamp: '2025-08-11T04:00:00.000Z', timestamp: '2025-08-11T04:00:00.000Z' });
 
-/** Feeds prices through a strategy; returns the signals per tick as 'BUY 10' strings. */
-function drive<P, S>(s: Strategy<P, S>, params: P, prices: number[], token = 1): string[][] {
+/** Feeds prices through a strategy, filling each signal at once; returns the signals per tick as 'BUY 10' strings. */
+function drive<P, S>(s: Strategy<P, S>, params: P, prices: number[], token = 1, held = new Map<number, number>(), refuse = false): string[][] {
   let state = s.init(params, [token]);
+  const context: StrategyContext = { strategyId: 's', instruments: [token], position: (t) => held.get(t) ?? 0 };
   return prices.map((p) => {
-    const r = s.onTick(state, tick(p, token), params, ctx);
+    const r = s.onTick(state, tick(p, token), params, context);
     state = r.state;
+    if (!refuse) for (const x of r.signals) held.set(x.instrument_token, (held.get(x.instrument_token) ?? 0) + (x.signal_type === 'BUY' ? x.quantity : -x.quantity));
     return r.signals.map((x) => `${x.signal_type} ${x.quantity}`);
   });
 }
@@ -26,6 +28,13 @@ describe('simple_momentum', () => {
     // tick 4: (101.5 - 100) / 100 = +1.5% > 1% -> BUY. tick 6: (100 - 101) / 101 = -0.99%, not yet.
     // tick 7: (99.9 - 101.5) / 101.5 = -1.58% -> SELL.
     expect(drive(simpleMomentum, params, [100, 100.5, 101, 101.5, 101, 100, 99.9])).toEqual([[], [], [], ['BUY 10'], [], [], ['SELL 10']]);
+  });
+
+  it('decides from what it holds: no exit when its entry never filled, and the exit sells exactly what is held', () => {
+    // Every order refused by risk (nothing ever held): the entry is asked for, the fall after it sells nothing.
+    expect(drive(simpleMomentum, params, [100, 100.5, 101, 101.5, 101, 100, 99.9], 1, new Map(), true)).toEqual([[], [], [], ['BUY 10'], [], [], []]);
+    // Holding 7 (say, a partial fill): the exit sells 7.
+    expect(drive(simpleMomentum, params, [101.5, 101, 100, 99.9], 1, new Map([[1, 7]]))).toEqual([[], [], [], ['SELL 7']]);
   });
 
   it('says nothing until the lookback window is full, however far the price moves', () => {

@@ -1,0 +1,45 @@
+/**
+ * What a strategy holds, as it should decide from: filled quantity plus its signals still in flight (sent,
+ * not yet filled, rejected or failed), per instrument. A signal's chain id (its paper event's id, the
+ * correlation id of everything it causes) ties the outcome back to it. A rejected or failed signal is
+ * taken back, so a long-only strategy whose entry was refused never believes it is long. Lives outside the
+ * strategy actor: a restart of the actor must not make the strategy forget what it holds.
+ */
+export class StrategyLedger {
+  private readonly held = new Map<number, number>();
+  private readonly inFlight = new Map<string, { token: number; quantity: number }>();
+
+  /** Net quantity, in flight included. */
+  position(token: number): number {
+    return this.held.get(token) ?? 0;
+  }
+
+  /** A signal was sent: `quantity` positive to buy, negative to sell. */
+  sent(chainId: string, token: number, quantity: number): void {
+    this.inFlight.set(chainId, { token, quantity });
+    this.add(token, quantity);
+  }
+
+  /** A fill of the chain (or of one this process never sent: a fill read back from the log). */
+  filled(chainId: string, token: number, quantity: number): void {
+    const sent = this.inFlight.get(chainId);
+    if (sent) this.inFlight.delete(chainId);
+    this.add(token, quantity - (sent?.quantity ?? 0));
+  }
+
+  /** The chain ended without a fill (rejected by risk, or the order failed): take the signal back. */
+  refused(chainId: string): void {
+    const sent = this.inFlight.get(chainId);
+    if (!sent) return;
+    this.inFlight.delete(chainId);
+    this.add(sent.token, -sent.quantity);
+  }
+
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private add(token: number, quantity: number): void {
+    if (quantity !== 0) this.held.set(token, (this.held.get(token) ?? 0) + quantity);
+  }
+}
