@@ -15,10 +15,15 @@ import { benchConfig, benchUniverse } from './universe.ts';
  * further idle strategy actor, against raw nact actors spawned in the same process.
  */
 const gc = (globalThis as { gc?: () => void }).gc!;
+/** Collects until the heap stops moving (within 16 KB), so garbage from one phase is not charged to the next. */
 const settle = async () => {
-  for (let i = 0; i < 3; i++) {
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 20; i++) {
     gc();
     await new Promise((r) => setTimeout(r, 20));
+    const now = process.memoryUsage().heapUsed;
+    if (Math.abs(now - last) < 16_384) return;
+    last = now;
   }
 };
 const mb = (b: number) => +(b / 2 ** 20).toFixed(1);

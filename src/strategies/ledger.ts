@@ -6,40 +6,43 @@
  * strategy actor: a restart of the actor must not make the strategy forget what it holds.
  */
 export class StrategyLedger {
-  private readonly held = new Map<number, number>();
-  private readonly inFlight = new Map<string, { token: number; quantity: number }>();
+  // Made on first use: most of a thousand strategies hold nothing most of the time.
+  private held: Map<number, number> | undefined;
+  private inFlight: Map<string, { token: number; quantity: number }> | undefined;
 
   /** Net quantity, in flight included. */
   position(token: number): number {
-    return this.held.get(token) ?? 0;
+    return this.held?.get(token) ?? 0;
   }
 
   /** A signal was sent: `quantity` positive to buy, negative to sell. */
   sent(chainId: string, token: number, quantity: number): void {
-    this.inFlight.set(chainId, { token, quantity });
+    (this.inFlight ??= new Map()).set(chainId, { token, quantity });
     this.add(token, quantity);
   }
 
   /** A fill of the chain (or of one this process never sent: a fill read back from the log). */
   filled(chainId: string, token: number, quantity: number): void {
-    const sent = this.inFlight.get(chainId);
-    if (sent) this.inFlight.delete(chainId);
+    const sent = this.inFlight?.get(chainId);
+    if (sent) this.inFlight!.delete(chainId);
     this.add(token, quantity - (sent?.quantity ?? 0));
   }
 
   /** The chain ended without a fill (rejected by risk, or the order failed): take the signal back. */
   refused(chainId: string): void {
-    const sent = this.inFlight.get(chainId);
+    const sent = this.inFlight?.get(chainId);
     if (!sent) return;
-    this.inFlight.delete(chainId);
+    this.inFlight!.delete(chainId);
     this.add(sent.token, -sent.quantity);
   }
 
   get pending(): number {
-    return this.inFlight.size;
+    return this.inFlight?.size ?? 0;
   }
 
   private add(token: number, quantity: number): void {
-    if (quantity !== 0) this.held.set(token, (this.held.get(token) ?? 0) + quantity);
+    if (quantity === 0) return;
+    const held = (this.held ??= new Map());
+    held.set(token, (held.get(token) ?? 0) + quantity);
   }
 }
