@@ -20,7 +20,7 @@ export function riskChecker(ns: BrokerNamespace, engine: RiskEngine, prices: Pri
         case 'trading_signal': {
           const signal = message.data;
           const verdict = risk.evaluate(signal, prices.get(signal.instrument_token));
-          if (risk.lastChange) ctx.log.warn({ namespace: ns, ...risk.lastChange }, 'daily loss limit reached: trading state changed');
+          if (verdict.change) ctx.log.warn({ namespace: ns, ...verdict.change }, 'daily loss limit reached: trading state changed');
           const now = ctx.clock.now();
           if (verdict.ok) {
             stats.validated++;

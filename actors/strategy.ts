@@ -32,6 +32,8 @@ export interface StrategyActorEnv {
 export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvelope> {
   private readonly instance: StrategyInstance;
   private readonly env: StrategyActorEnv;
+  /** What the strategy sees besides its state: made on the first message, then the same object every tick. */
+  private context: StrategyContext | undefined;
 
   constructor(instance: StrategyInstance, env: StrategyActorEnv) {
     this.instance = instance;
@@ -43,9 +45,9 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
   }
 
   receive(state: StrategyActorState, message: AnyEnvelope, ctx: ActorContext<AnyEnvelope>): StrategyActorState {
-    const { strategy, params, id, instruments } = this.instance;
+    const { strategy, params, id } = this.instance;
     const { ledger } = this.env;
-    const sctx: StrategyContext = { strategyId: id, instruments, position: (t) => ledger.position(t) };
+    const sctx = (this.context ??= { strategyId: id, instruments: this.instance.instruments, position: (t) => ledger.position(t) });
     switch (message.type) {
       case 'market_tick': {
         const result = strategy.onTick(state.strategy, message.data, params, sctx);

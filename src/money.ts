@@ -8,10 +8,6 @@ export function toPaise(rupees: number): Paise {
   return Math.round(rupees * 100);
 }
 
-export function toRupees(paise: Paise): number {
-  return paise / 100;
-}
-
 export function formatRupees(paise: Paise): string {
   const sign = paise < 0 ? '-' : '';
   const abs = Math.abs(paise);

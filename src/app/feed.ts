@@ -26,7 +26,7 @@ export async function runFeed(o: { config: Config; feed: Exclude<FeedChoice, { k
       const traded = loadStrategies(o.config.trading.strategiesFile, catalogue).flatMap((s) => [...s.instruments]);
       await simulate(o.config, catalogue, traded, publisher, systemClock, stop.signal);
     } else {
-      const data = readReplayFile(o.feed.file, { catalogue, ...(o.feed.token !== undefined ? { token: o.feed.token } : {}) });
+      const data = readReplayFile(o.feed.file, { catalogue, token: o.feed.token });
       await replay(data.ticks, publisher, o.config.feed.replay, () => stop.signal.aborted);
     }
   } finally {

@@ -52,7 +52,6 @@ export class Pipeline {
   readonly stats = new PipelineStats();
   readonly namespaces: readonly BrokerNamespace[];
   readonly portfolios = new Map<BrokerNamespace, PortfolioBook>();
-  readonly risk = new Map<BrokerNamespace, RiskEngine>();
   readonly consumers: ConsumerActor[] = [];
   private tickConsumer: ConsumerActor | undefined;
   private readonly options: PipelineOptions;
@@ -108,7 +107,6 @@ export class Pipeline {
       const sup = system.root.spawnSupervisor({ name: ns, policy: config.supervision });
       const engine = new RiskEngine(config.risk);
       const book = new PortfolioBook(toPaise(config.trading.initialCapital));
-      this.risk.set(ns, engine);
       this.portfolios.set(ns, book);
       const client = ns === 'paper' ? new PaperClient(config.paper, feeModel(config.fees), catalogue, this.prices) : this.options.liveClients![ns]!;
       if (client.namespace !== ns) throw new ConfigError([`the ${ns} execution client says it is for ${client.namespace}`]);

@@ -51,7 +51,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((t: string) => process.stderr.write(t));
   const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
   const strategies = loadStrategies(config.trading.strategiesFile, catalogue);
-  const data = o.feed.kind === 'replay' ? readReplayFile(o.feed.file, { catalogue, ...(o.feed.token !== undefined ? { token: o.feed.token } : {}) }) : undefined;
+  const data = o.feed.kind === 'replay' ? readReplayFile(o.feed.file, { catalogue, token: o.feed.token }) : undefined;
   // Simulated data has no exchange session: the market-hours check is off for it.
   const effective: Config = o.feed.kind === 'sim' ? { ...config, risk: { ...config.risk, marketHours: { ...config.risk.marketHours, enabled: false } } } : config;
   let fatal: Error | undefined;

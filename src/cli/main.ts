@@ -20,6 +20,14 @@ const token = (raw: string) => {
   return n;
 };
 
+/** Ctrl-C (SIGINT) or SIGTERM ends a run cleanly: the feed stops, the pipeline drains, the summary prints. */
+function stopOnSignals(): AbortSignal {
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  process.once('SIGTERM', () => abort.abort());
+  return abort.signal;
+}
+
 interface Common {
   bus?: 'memory' | 'kafka';
   brokers?: string;
@@ -41,12 +49,8 @@ async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>
   const config = loadConfig(process.env, overrides(o, extra));
   // The status line owns the terminal: logs drop to warnings unless LOG_LEVEL says otherwise.
   rootLogger.level = process.env.LOG_LEVEL ?? (o.status ? 'warn' : config.log.level);
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const tracing = startTracing(config.telemetry, rootLogger);
-  const result = await run({ config, feed, stopWhenReplayed, status: o.status, log: rootLogger, signal: abort.signal, ...(o.duration !== undefined ? { durationS: o.duration } : {}) }).finally(() => tracing.shutdown());
+  const result = await run({ config, feed, stopWhenReplayed, status: o.status, log: rootLogger, signal: stopOnSignals(), ...(o.duration !== undefined ? { durationS: o.duration } : {}) }).finally(() => tracing.shutdown());
   process.stdout.write(`\n${result.summary}\n`);
   if (result.replay) process.stdout.write(`replayed ${result.published} ticks (${result.replay.format}, ${result.replay.gaps} gap(s) in the data)\n`);
 }
@@ -102,11 +106,8 @@ busOptions(
   const config = loadConfig(process.env, overrides(o, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}));
   if (config.bus === 'memory') throw new ConfigError(["feed: on the in-process bus (BUS=memory) no other process can read the ticks: use --bus kafka, or 'run', which feeds its own pipeline"]);
   rootLogger.level = process.env.LOG_LEVEL ?? config.log.level;
-  const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-  process.once('SIGTERM', () => abort.abort());
   const feed = source === 'sim' ? ({ kind: 'sim' } as const) : ({ kind: 'replay', file: source, ...(o.token ? { token: o.token } : {}) } as const);
-  const published = await runFeed({ config, feed, log: rootLogger, signal: abort.signal, ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
+  const published = await runFeed({ config, feed, log: rootLogger, signal: stopOnSignals(), ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
   process.stdout.write(`published ${published} ticks to market.ticks\n`);
 });
 

@@ -26,7 +26,7 @@ export interface ReplayData {
 }
 
 export interface ReplayOptions {
-  readonly token?: number;
+  readonly token?: number | undefined;
   readonly catalogue: InstrumentCatalogue;
 }
 

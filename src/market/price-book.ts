@@ -16,8 +16,4 @@ export class PriceBook {
   publish(quote: Quote): void {
     this.quotes.set(quote.instrumentToken, quote);
   }
-
-  get size(): number {
-    return this.quotes.size;
-  }
 }

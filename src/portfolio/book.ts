@@ -59,11 +59,4 @@ export class PortfolioBook {
     }
     return { realized, unrealized: open, fees: a.fees, cash: a.cash, net: realized + open - a.fees, fills: a.fills };
   }
-
-  /** Net quantity per instrument across every strategy. */
-  netQuantity(token: number): number {
-    let q = 0;
-    for (const a of this.accounts.values()) q += a.positions.get(token)?.quantity ?? 0;
-    return q;
-  }
 }

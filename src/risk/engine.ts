@@ -6,7 +6,8 @@ import { applyFill, FLAT, type Position } from '../portfolio/position.ts';
 import { CHECKS, type Denial, type RiskView } from './checks.ts';
 import type { RiskLimits, TradingState } from './limits.ts';
 
-export type Verdict = { readonly ok: true; readonly checks: readonly RiskCheckName[] } | { readonly ok: false; readonly denial: Denial };
+/** The judgement, and the trading-state change the signal's price caused on the way (if any). */
+export type Verdict = ({ readonly ok: true; readonly checks: readonly RiskCheckName[] } | { readonly ok: false; readonly denial: Denial }) & { readonly change?: StateChange };
 
 export interface StateChange {
   readonly from: TradingState;
@@ -35,8 +36,6 @@ export class RiskEngine {
   private seen = new Set<string>();
   private dayStartNet = 0;
   state: TradingState = 'ACTIVE';
-  /** The state change the last evaluate() caused, if any (the actor logs it). */
-  lastChange: StateChange | undefined;
 
   constructor(limits: RiskLimits) {
     this.limits = limits;
@@ -49,20 +48,20 @@ export class RiskEngine {
     const quote = signal.quote ? fromWire(signal.instrument_token, signal.quote) : bookQuote;
     if (quote) this.lastPrice.set(signal.instrument_token, quote.last);
     // A new price moves unrealized P&L: the loss limit is judged before the signal is.
-    this.lastChange = this.reassess();
+    const change = this.reassess();
     const view = this.view(signal, now, quote);
     for (const c of CHECKS) {
       const denial = c.check(signal, view, this.limits);
       if (denial) {
         if (denial.code !== 'DUPLICATE_SIGNAL') this.seen.add(signal.signal_id);
-        return { ok: false, denial };
+        return { ok: false, denial, change };
       }
     }
     this.seen.add(signal.signal_id);
     this.reserve(signal.strategy_id, signal.instrument_token, signal.signal_type === 'BUY' ? signal.quantity : -signal.quantity);
     this.orderTimes.push(now);
     this.ordersToday++;
-    return { ok: true, checks: CHECKS.map((c) => c.name) };
+    return { ok: true, checks: CHECKS.map((c) => c.name), change };
   }
 
   /** A fill: realized P&L and fees move; the loss limit may change the trading state. */

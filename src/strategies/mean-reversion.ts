@@ -1,6 +1,6 @@
 import { getAverage, getStandardDeviation } from 'trading-signals';
 import { z } from 'zod';
-import { defineStrategy, NO_SIGNALS } from './sdk.ts';
+import { defineStrategy, NO_SIGNALS, priceWindows, roll } from './sdk.ts';
 
 const Params = z
   .strictObject({
@@ -14,9 +14,6 @@ const Params = z
   })
   .refine((p) => p.exit_std < p.entry_std, { message: 'exit_std must be below entry_std', path: ['exit_std'] });
 
-/** Per instrument: the rolling window of prices. What it holds comes from ctx.position. */
-type State = ReadonlyMap<number, readonly number[]>;
-
 /**
  * Buys `position_size` from flat when the price falls `entry_std` standard deviations below its rolling
  * mean (the window before this tick), and sells what it holds when the price is back above
@@ -26,20 +23,19 @@ export const meanReversion = defineStrategy({
   name: 'mean_reversion',
   description: 'entry and exit bands in standard deviations around a rolling mean',
   params: Params,
-  init: (_p, instruments): State => new Map(instruments.map((t) => [t, []])),
+  init: (_p, instruments) => priceWindows(instruments),
   onTick(state, tick, p, ctx) {
-    const window = state.get(tick.instrument_token);
-    if (!window) return { state, signals: NO_SIGNALS };
-    const next = new Map(state).set(tick.instrument_token, [...(window.length === p.window ? window.slice(1) : window), tick.last_price]);
-    if (window.length < p.window) return { state: next, signals: NO_SIGNALS };
-    const values = window as number[]; // the library reads, never writes
+    const w = roll(state, tick.instrument_token, tick.last_price, p.window);
+    if (!w) return { state, signals: NO_SIGNALS };
+    if (w.before.length < p.window) return { state: w.state, signals: NO_SIGNALS };
+    const values = w.before as number[]; // the library reads, never writes
     const mean = getAverage(values);
     const sd = getStandardDeviation(values, mean);
-    if (sd === 0) return { state: next, signals: NO_SIGNALS };
+    if (sd === 0) return { state: w.state, signals: NO_SIGNALS };
     const z = (tick.last_price - mean) / sd;
     const held = ctx.position(tick.instrument_token);
-    if (held === 0 && z <= -p.entry_std) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason: `z ${z.toFixed(2)} <= -${p.entry_std}` }] };
-    if (held > 0 && z >= -p.exit_std) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason: `z ${z.toFixed(2)} >= -${p.exit_std}` }] };
-    return { state: next, signals: NO_SIGNALS };
+    if (held === 0 && z <= -p.entry_std) return { state: w.state, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason: `z ${z.toFixed(2)} <= -${p.entry_std}` }] };
+    if (held > 0 && z >= -p.exit_std) return { state: w.state, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason: `z ${z.toFixed(2)} >= -${p.exit_std}` }] };
+    return { state: w.state, signals: NO_SIGNALS };
   },
 });

@@ -53,3 +53,22 @@ export function defineStrategy<P, S>(strategy: Strategy<P, S>): Strategy<P, S> {
 }
 
 export const NO_SIGNALS: readonly SignalIntent[] = Object.freeze([]);
+
+/** The rolling price window most strategies keep, per instrument they trade. */
+export type PriceWindows = ReadonlyMap<number, readonly number[]>;
+
+export function priceWindows(instruments: readonly number[]): PriceWindows {
+  return new Map(instruments.map((t) => [t, []]));
+}
+
+/**
+ * Adds a tick's price to its instrument's window, keeping the last `size` prices. `before` is the window
+ * without this tick (what bands and channels are judged against), `after` the window with it. Undefined
+ * for a tick of an instrument the strategy does not trade.
+ */
+export function roll(windows: PriceWindows, token: number, price: number, size: number): { before: readonly number[]; after: readonly number[]; state: PriceWindows } | undefined {
+  const before = windows.get(token);
+  if (!before) return undefined;
+  const after = [...(before.length >= size ? before.slice(before.length - size + 1) : before), price];
+  return { before, after, state: new Map(windows).set(token, after) };
+}

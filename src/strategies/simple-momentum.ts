@@ -1,6 +1,6 @@
 import { getPercentageChange } from 'trading-signals';
 import { z } from 'zod';
-import { defineStrategy, NO_SIGNALS } from './sdk.ts';
+import { defineStrategy, NO_SIGNALS, priceWindows, roll } from './sdk.ts';
 
 const Params = z.strictObject({
   /** Ticks between the price compared against and the current one. */
@@ -10,9 +10,6 @@ const Params = z.strictObject({
   position_size: z.number().int().positive(),
 });
 
-/** Per instrument: the last lookback_period + 1 prices. What it holds comes from ctx.position. */
-type State = ReadonlyMap<number, readonly number[]>;
-
 /**
  * Buys `position_size` from flat when the price has risen by more than the threshold over the lookback,
  * and sells what it holds when the price has fallen by more than the threshold. Long or flat.
@@ -21,18 +18,16 @@ export const simpleMomentum = defineStrategy({
   name: 'simple_momentum',
   description: 'price change over a lookback window crossing a threshold',
   params: Params,
-  init: (_p, instruments): State => new Map(instruments.map((t) => [t, []])),
+  init: (_p, instruments) => priceWindows(instruments),
   onTick(state, tick, p, ctx) {
-    const window = state.get(tick.instrument_token);
-    if (!window) return { state, signals: NO_SIGNALS };
-    const prices = [...window.slice(-p.lookback_period), tick.last_price];
-    const next = new Map(state).set(tick.instrument_token, prices);
-    if (prices.length <= p.lookback_period) return { state: next, signals: NO_SIGNALS };
-    const change = getPercentageChange(prices[0]!, tick.last_price) / 100;
+    const w = roll(state, tick.instrument_token, tick.last_price, p.lookback_period + 1);
+    if (!w) return { state, signals: NO_SIGNALS };
+    if (w.after.length <= p.lookback_period) return { state: w.state, signals: NO_SIGNALS };
+    const change = getPercentageChange(w.after[0]!, tick.last_price) / 100;
     const held = ctx.position(tick.instrument_token);
     const reason = `momentum ${(change * 100).toFixed(3)}% over ${p.lookback_period} ticks`;
-    if (held === 0 && change > p.momentum_threshold) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason }] };
-    if (held > 0 && change < -p.momentum_threshold) return { state: next, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason }] };
-    return { state: next, signals: NO_SIGNALS };
+    if (held === 0 && change > p.momentum_threshold) return { state: w.state, signals: [{ instrument_token: tick.instrument_token, signal_type: 'BUY', quantity: p.position_size, reason }] };
+    if (held > 0 && change < -p.momentum_threshold) return { state: w.state, signals: [{ instrument_token: tick.instrument_token, signal_type: 'SELL', quantity: held, reason }] };
+    return { state: w.state, signals: NO_SIGNALS };
   },
 });
