@@ -2,20 +2,71 @@ import type { InBatch, InRecord, Subscription, TopicPartition, Transport } from 
 import type { Clock, Timer } from '../src/clock.ts';
 import { decode, expectedTypeOf, type Decoded } from '../src/contracts/codec.ts';
 import type { AnyEnvelope } from '../src/contracts/envelope.ts';
-import { asError } from '../src/errors.ts';
+import { asError, TransportError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
-import type { ActorRef } from '../src/runtime/actor-ref.ts';
+import type { ActorContext, ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
 import { Delivery, type Ack } from '../src/runtime/delivery.ts';
 import { OffsetTracker } from '../src/runtime/offset-tracker.ts';
 import type { DeadLetters, Outbox } from '../src/runtime/outbox.ts';
 import { traceHeaders } from '../src/telemetry/trace-context.ts';
-import type { Child, Parent } from '../supervisors/child.ts';
 
 /**
  * Which actors handle an event: one, several (a tick goes to its price cache and to every strategy that
  * trades the instrument), or none here (it is acknowledged, not lost).
  */
 export type Route = (event: AnyEnvelope, record: InRecord) => ActorRef<AnyEnvelope> | readonly ActorRef<AnyEnvelope>[] | undefined;
+
+/** Records a consumer skips without decoding (another instance's instruments): cheap, on the key. */
+export type KeyFilter = (key: string | null) => boolean;
+
+export interface ConsumerOptions {
+  readonly name: string;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning: boolean;
+  readonly route: Route;
+  readonly accept?: KeyFilter;
+  /** Mailbox bound: a partition pauses before a target actor would hold more than this many messages. */
+  readonly mailboxBound: number;
+  /** ...and resumes once that actor is down to this many. */
+  readonly mailboxLowWater: number;
+  /** Producer backlog at which every partition pauses (outputs are not confirmed fast enough). */
+  readonly outboxBound: number;
+  readonly commitIntervalMs: number;
+}
+
+export interface ConsumerEnv {
+  readonly transport: Transport;
+  readonly deadLetters: DeadLetters;
+  readonly outbox: Outbox;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export type ConsumerMessage =
+  | { readonly kind: 'batch'; readonly generation: number; readonly batch: InBatch; readonly reply: (taken: number) => void }
+  | { readonly kind: 'assigned'; readonly generation: number; readonly partitions: readonly TopicPartition[] }
+  | { readonly kind: 'crashed'; readonly generation: number; readonly error: Error }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'stop'; readonly drainMs: number; readonly reply: () => void };
+
+interface ConsumerState {
+  subscription: Subscription | undefined;
+  generation: number;
+  trackers: Map<string, OffsetTracker>;
+  assigned: readonly TopicPartition[];
+  paused: Set<string>;
+  commitTimer: Timer | undefined;
+}
+
+export interface ConsumerStats {
+  received: number;
+  deadLettered: number;
+  pauses: number;
+  /** Commit intervals elapsed, and commits that moved an offset. */
+  commitTicks: number;
+  commits: number;
+}
 
 /**
  * An event that never left this process (in-process bus) is taken as it is: it was made by createEvent
@@ -43,160 +94,176 @@ class FanOut implements Ack {
   }
 }
 
-export interface ConsumerOptions {
-  readonly name: string;
-  readonly groupId: string;
-  readonly topics: readonly string[];
-  readonly fromBeginning: boolean;
-  readonly route: Route;
-  /** Mailbox bound: a partition pauses before a target actor would hold more than this many messages. */
-  readonly mailboxBound: number;
-  /** ...and resumes once that actor is down to this many. */
-  readonly mailboxLowWater: number;
-  /** Producer backlog at which every partition pauses (outputs are not confirmed fast enough). */
-  readonly outboxBound: number;
-  readonly commitIntervalMs: number;
-}
-
-export interface ConsumerEnv {
-  readonly transport: Transport;
-  readonly deadLetters: DeadLetters;
-  readonly outbox: Outbox;
-  readonly clock: Clock;
-  readonly log: Logger;
-}
-
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
- * A consumer actor: subscribes a consumer group, decodes each record, dead-letters what does not
- * decode, and hands the rest, batched per target actor, to the actor its route names. Offsets are
- * committed only up to the first message not yet finished (processed with its outputs confirmed, or
- * dead-lettered). A partition pauses while its target's mailbox is at the bound, and resumes when the
- * mailbox drains. Its supervisor restarts it when the subscription crashes.
+ * The consumer actor: a supervised cell holding one consumer-group subscription. It decodes each
+ * record, dead-letters what does not decode, and hands the rest, batched per target actor, to the actor
+ * its route names. Offsets are committed only up to the first message not yet finished (processed with
+ * its outputs confirmed, or dead-lettered). A partition pauses while its target's mailbox is at the
+ * bound, and resumes when the mailbox drains. When the subscription crashes (or this code throws), the
+ * cell fails; its supervisor restarts it after a backoff, and the new subscription resumes from the
+ * committed offsets: what was handed out and not committed is delivered again (at-least-once).
  */
-export class ConsumerActor implements Child {
-  readonly name: string;
-  readonly path: string;
-  readonly restartType = 'permanent' as const;
-  private subscription: Subscription | undefined;
-  private trackers = new Map<string, OffsetTracker>();
-  private assigned: readonly TopicPartition[] = [];
-  private readonly paused = new Set<string>();
-  private commitTimer: Timer | undefined;
+export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessage> {
+  /** Survives restarts, so a message from an old subscription is never mistaken for the new one's. */
   private generation = 0;
-  private stopping = false;
-  readonly stats = { received: 0, deadLettered: 0, pauses: 0 };
-
-  private readonly parent: Parent;
-  private readonly options: ConsumerOptions;
+  /** Batch callbacks waiting for this cell: answered at once when the subscription is torn down. */
+  private readonly waiting = new Set<(taken: number) => void>();
+  /** Set by a stop, at once: a subscription still connecting is dropped instead of used. */
+  stopping = false;
+  private current: ConsumerState | undefined;
+  readonly stats: ConsumerStats = { received: 0, deadLettered: 0, pauses: 0, commitTicks: 0, commits: 0 };
+  private self: ActorRef<ConsumerMessage> | undefined;
+  private path = '';
+  readonly options: ConsumerOptions;
   private readonly env: ConsumerEnv;
 
-  constructor(
-    parent: Parent,
-    options: ConsumerOptions,
-    env: ConsumerEnv,
-  ) {
-    this.parent = parent;
+  constructor(options: ConsumerOptions, env: ConsumerEnv) {
     this.options = options;
     this.env = env;
-    this.name = options.name;
-    this.path = `${parent.path}/${options.name}`;
   }
 
-  async start(): Promise<void> {
-    this.stopping = false;
+  init(): ConsumerState {
+    return (this.current = { subscription: undefined, generation: 0, trackers: new Map(), assigned: [], paused: new Set(), commitTimer: undefined });
+  }
+
+  async preStart(state: ConsumerState, ctx: ActorContext<ConsumerMessage>): Promise<ConsumerState> {
+    if (this.stopping) return state;
+    const sub = await this.subscribe(state, ctx);
+    if (this.stopping) {
+      // Stopped while connecting: leave at once; what it fetched meanwhile was not taken.
+      await sub.stop().catch(() => undefined);
+      return state;
+    }
+    state.subscription = sub;
+    this.scheduleCommit(state);
+    return state;
+  }
+
+  private subscribe(state: ConsumerState, ctx: ActorContext<ConsumerMessage>): Promise<Subscription> {
+    this.self = ctx.self;
+    this.path = ctx.path;
     const generation = ++this.generation;
-    this.subscription = await this.env.transport.subscribe({
+    state.generation = generation;
+    const tell = (m: ConsumerMessage) => this.tellSticky(m);
+    return this.env.transport.subscribe({
       groupId: this.options.groupId,
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning,
-      onBatch: (batch) => this.onBatch(batch),
-      onAssignment: (partitions) => this.onAssignment(partitions),
-      onCrash: (error) => {
-        if (generation === this.generation && !this.stopping) this.parent.childFailed(this, error, undefined);
-      },
+      onBatch: (batch) =>
+        new Promise<number>((resolve) => {
+          if (this.stopping || generation !== this.generation) return resolve(0);
+          const reply = (taken: number) => {
+            this.waiting.delete(reply);
+            resolve(taken);
+          };
+          this.waiting.add(reply);
+          tell({ kind: 'batch', generation, batch, reply });
+        }),
+      onAssignment: (partitions) => tell({ kind: 'assigned', generation, partitions }),
+      onCrash: (error) => tell({ kind: 'crashed', generation, error }),
     });
-    this.scheduleCommit();
   }
 
-  /** Stop fetching, wait for what is in hand to finish (up to `drainMs`), commit, leave the group. */
-  async stop(drainMs = 10_000): Promise<void> {
-    this.stopping = true;
-    const sub = this.subscription;
-    if (!sub) return;
-    for (const tp of this.assigned) sub.pause(tp.topic, tp.partition);
-    const deadline = Date.now() + drainMs;
-    while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    await this.commit();
-    this.commitTimer?.cancel();
-    this.subscription = undefined;
-    await sub.stop();
+  async postStop(state: ConsumerState): Promise<void> {
+    state.commitTimer?.cancel();
+    state.commitTimer = undefined;
+    // kafkajs waits for a batch in hand before it disconnects: answer every waiting batch first.
+    for (const reply of [...this.waiting]) reply(0);
+    const sub = state.subscription;
+    state.subscription = undefined;
+    for (const t of state.trackers.values()) t.revoked = true;
+    await sub?.stop().catch((e: unknown) => this.env.log.warn({ err: asError(e), consumer: this.options.name }, 'old subscription did not stop cleanly'));
+  }
+
+  async receive(state: ConsumerState, m: ConsumerMessage): Promise<ConsumerState> {
+    switch (m.kind) {
+      case 'batch':
+        m.reply(m.generation === state.generation && state.subscription && !this.stopping ? this.take(state, m.batch) : 0);
+        return state;
+      case 'assigned':
+        if (m.generation !== state.generation) return state;
+        // After a rebalance the group restarts each partition from its committed offset: in-flight acks are void.
+        state.assigned = m.partitions;
+        for (const t of state.trackers.values()) t.revoked = true;
+        state.trackers = new Map();
+        state.paused.clear();
+        return state;
+      case 'crashed':
+        // Fails the cell: its supervisor restarts it (a new subscription from the committed offsets).
+        if (m.generation === state.generation && state.subscription && !this.stopping) throw m.error;
+        return state;
+      case 'commit':
+        this.stats.commitTicks++;
+        await this.commit(state);
+        if (state.subscription && !this.stopping) this.scheduleCommit(state);
+        return state;
+      case 'stop':
+        await this.drainAndLeave(state, m.drainMs);
+        m.reply();
+        return state;
+    }
+  }
+
+  /** Its own commands must never be dropped to the dead letters: the cell retries them after a restart. */
+  private tellSticky(m: ConsumerMessage): void {
+    const d = new Delivery<ConsumerMessage>(m);
+    d.sticky = true;
+    this.self?.deliver(d);
   }
 
   get assignment(): readonly TopicPartition[] {
-    return this.assigned;
+    return this.current?.assigned ?? [];
   }
 
-  inFlight(): number {
+  get subscribed(): boolean {
+    return this.current?.subscription !== undefined;
+  }
+
+  /** What a crash of the current subscription looks like to this cell (tests and fault drills). */
+  crashed(error: Error): ConsumerMessage {
+    return { kind: 'crashed', generation: this.generation, error };
+  }
+
+  get inFlight(): number {
     let n = 0;
-    for (const t of this.trackers.values()) n += t.inFlight;
+    for (const t of this.current?.trackers.values() ?? []) n += t.inFlight;
     return n;
   }
 
-  suspend(): void {
-    for (const tp of this.assigned) this.pause(tp.topic, tp.partition);
+  /** Stop fetching, wait for what is in hand to finish (up to `drainMs`), commit, leave the group. */
+  private async drainAndLeave(state: ConsumerState, drainMs: number): Promise<void> {
+    const sub = state.subscription;
+    if (!sub) return;
+    for (const tp of state.assigned) sub.pause(tp.topic, tp.partition);
+    const deadline = Date.now() + drainMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await this.commit(state);
+    await this.postStop(state);
   }
 
-  restart(): void {
-    const old = this.subscription;
-    this.subscription = undefined;
-    this.commitTimer?.cancel();
-    void (async () => {
-      await old?.stop().catch((e: unknown) => this.env.log.warn({ err: e }, 'old subscription did not stop cleanly'));
-      this.resetTrackers();
-      await this.start();
-    })().catch((e: unknown) => this.parent.childFailed(this, e, undefined));
-  }
-
-  terminate(error: Error): void {
-    this.env.log.error({ err: error, consumer: this.path }, 'consumer terminated');
-    void this.stop().catch(() => undefined);
-  }
-
-  private onAssignment(partitions: readonly TopicPartition[]): void {
-    // After a rebalance the group restarts each partition from its committed offset: in-flight acks are void.
-    this.assigned = partitions;
-    this.resetTrackers();
-    this.paused.clear();
-  }
-
-  private resetTrackers(): void {
-    for (const t of this.trackers.values()) t.revoked = true;
-    this.trackers = new Map();
-  }
-
-  private tracker(topic: string, partition: number): OffsetTracker {
-    const key = tpKey(topic, partition);
-    let t = this.trackers.get(key);
-    if (!t) this.trackers.set(key, (t = new OffsetTracker(topic, partition)));
-    return t;
-  }
-
-  private async onBatch(batch: InBatch): Promise<number> {
+  private take(state: ConsumerState, batch: InBatch): number {
     const { topic, partition, records } = batch;
-    const tracker = this.tracker(topic, partition);
+    const tracker = this.tracker(state, topic, partition);
     const groups = new Map<ActorRef<AnyEnvelope>, Delivery<AnyEnvelope>[]>();
-    const { mailboxBound, groupId } = this.options;
+    const { mailboxBound, groupId, accept } = this.options;
     let taken = 0;
     let full: ActorRef<AnyEnvelope> | undefined;
     if (this.env.outbox.backlog >= this.options.outboxBound) {
-      this.pauseUntil(topic, partition, this.env.outbox, this.options.outboxBound >> 1);
+      this.pauseUntil(state, topic, partition, this.env.outbox, this.options.outboxBound >> 1);
       return 0;
     }
     for (const record of records) {
-      const decoded = fromProcess(record, topic) ?? decode(record.value, topic);
       const origin = { record, groupId };
+      if (accept && !accept(record.key)) {
+        const skipped = new Delivery<unknown>(undefined, origin, tracker);
+        tracker.track(skipped);
+        skipped.settle();
+        taken++;
+        continue;
+      }
+      const decoded = fromProcess(record, topic) ?? decode(record.value, topic);
       if (!decoded.ok) {
         const d = new Delivery<unknown>(record.value, origin, tracker);
         d.attempts = 1;
@@ -231,52 +298,93 @@ export class ConsumerActor implements Child {
     this.stats.received += taken;
     for (const [target, deliveries] of groups) target.deliverBatch(deliveries);
     // Only after dispatching: the drain watch must see the mailbox including what was just handed over.
-    if (full) this.pauseUntil(topic, partition, full, this.options.mailboxLowWater);
+    if (full) this.pauseUntil(state, topic, partition, full, this.options.mailboxLowWater);
     return taken;
   }
 
-  private pauseUntil(topic: string, partition: number, target: { whenBelow(n: number, fn: () => void): void }, threshold: number): void {
-    if (!this.pause(topic, partition)) return;
-    this.stats.pauses++;
-    const generation = this.generation;
-    target.whenBelow(threshold, () => {
-      const key = tpKey(topic, partition);
-      if (generation !== this.generation || !this.paused.delete(key) || this.stopping) return;
-      this.subscription?.resume(topic, partition);
-    });
-  }
-
-  private pause(topic: string, partition: number): boolean {
+  private tracker(state: ConsumerState, topic: string, partition: number): OffsetTracker {
     const key = tpKey(topic, partition);
-    if (this.paused.has(key)) return false;
-    this.paused.add(key);
-    this.subscription?.pause(topic, partition);
-    return true;
+    let t = state.trackers.get(key);
+    if (!t) state.trackers.set(key, (t = new OffsetTracker(topic, partition)));
+    return t;
   }
 
-  private scheduleCommit(): void {
-    this.commitTimer = this.env.clock.schedule(this.options.commitIntervalMs, () => {
-      void this.commit().finally(() => {
-        if (this.subscription && !this.stopping) this.scheduleCommit();
-      });
+  private pauseUntil(state: ConsumerState, topic: string, partition: number, target: { whenBelow(n: number, fn: () => void): void }, threshold: number): void {
+    const key = tpKey(topic, partition);
+    if (state.paused.has(key)) return;
+    state.paused.add(key);
+    state.subscription?.pause(topic, partition);
+    this.stats.pauses++;
+    const generation = state.generation;
+    target.whenBelow(threshold, () => {
+      if (generation !== this.generation || !state.paused.delete(key) || this.stopping) return;
+      state.subscription?.resume(topic, partition);
     });
+  }
+
+  private scheduleCommit(state: ConsumerState): void {
+    state.commitTimer = this.env.clock.schedule(this.options.commitIntervalMs, () => this.tellSticky({ kind: 'commit' }));
   }
 
   /** Commits every partition whose committable offset moved. */
-  async commit(): Promise<void> {
-    const sub = this.subscription;
+  private async commit(state: ConsumerState): Promise<void> {
+    const sub = state.subscription;
     if (!sub) return;
     const offsets: Array<{ topic: string; partition: number; offset: string; tracker: OffsetTracker }> = [];
-    for (const t of this.trackers.values()) {
+    for (const t of state.trackers.values()) {
       const offset = t.takeCommit();
       if (offset !== undefined) offsets.push({ topic: t.topic, partition: t.partition, offset, tracker: t });
     }
     if (offsets.length === 0) return;
     try {
       await sub.commit(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+      this.stats.commits++;
     } catch (e) {
       for (const o of offsets) o.tracker.commitFailed(o.offset);
-      this.env.log.warn({ err: asError(e), consumer: this.path }, 'offset commit failed; will retry');
+      this.env.log.warn({ err: asError(e), consumer: this.options.name }, 'offset commit failed; will retry');
     }
+  }
+}
+
+/** What the pipeline holds of a consumer cell: its stats and assignment, and a clean stop. */
+export class ConsumerActor {
+  readonly behaviour: ConsumerBehaviour;
+  readonly name: string;
+  private readonly cell: ActorRef<ConsumerMessage> & { readonly isStopped: boolean };
+
+  constructor(behaviour: ConsumerBehaviour, cell: ActorRef<ConsumerMessage> & { readonly isStopped: boolean }) {
+    this.behaviour = behaviour;
+    this.cell = cell;
+    this.name = behaviour.options.name;
+  }
+
+  get stats(): ConsumerStats {
+    return this.behaviour.stats;
+  }
+
+  get assignment(): readonly TopicPartition[] {
+    return this.behaviour.assignment;
+  }
+
+  /** Stop fetching, drain, commit, leave the group: resolves when done, or at once for a stopped cell. */
+  stop(drainMs = 10_000): Promise<void> {
+    if (this.cell.isStopped) return Promise.resolve();
+    // Seen at once, even while the cell is still connecting (its stop command waits behind that).
+    this.behaviour.stopping = true;
+    // Not subscribed yet (connecting, or failing to): nothing to drain or commit.
+    if (!this.behaviour.subscribed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const d = new Delivery<ConsumerMessage>({ kind: 'stop', drainMs, reply: resolve });
+      d.sticky = true;
+      this.cell.deliver(d);
+      if (this.cell.isStopped) resolve();
+    });
+  }
+
+  /** Fails the cell as a crashed subscription would (tests and fault drills). */
+  crash(error: Error = new TransportError(`${this.name}: subscription crashed`)): void {
+    const d = new Delivery<ConsumerMessage>(this.behaviour.crashed(error));
+    d.sticky = true;
+    this.cell.deliver(d);
   }
 }

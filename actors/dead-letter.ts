@@ -1,76 +1,91 @@
-import nact from 'nact';
 import type { OutRecord } from '../src/bus/transport.ts';
 import type { Clock } from '../src/clock.ts';
 import { DLT } from '../src/contracts/dead-letter.ts';
 import { dlqOf, INTERNAL_DEAD_LETTERS } from '../src/contracts/topics.ts';
 import { asError, DecodeError, isRetriable } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
+import type { ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
 import { Delivery } from '../src/runtime/delivery.ts';
 import type { DeadLetters, Outbox } from '../src/runtime/outbox.ts';
 
-interface DeadLetter {
+export interface DeadLetter {
   readonly delivery: Delivery;
   readonly error: unknown;
   readonly actorPath: string;
   readonly failedAt: number;
 }
 
-/** Marks the deliveries this actor publishes, so a failure to publish a dead letter is not dead-lettered again. */
+/** Marks the deliveries this actor publishes, so a dead letter that cannot be published is not dead-lettered again. */
 class DeadLetterPublish extends Delivery<DeadLetter> {}
 
 /**
  * Publishes what cannot be processed to `<original topic>.dlq` with the original key, value and headers
  * and headers naming where it came from and why it failed. The original is acknowledged (its offset may
- * be committed) only once the dead letter is confirmed; if even that fails the original stays
- * unacknowledged and is delivered again after a restart: nothing is lost silently.
+ * be committed) only once the dead letter is confirmed; if that never happens the original stays
+ * unacknowledged and is delivered again after a restart: nothing is lost silently. The record is built
+ * before anything is published, so a crash while building it (a bug, an error object that cannot be
+ * read) is retried after the restart without a dead letter having gone out twice.
  */
-export class DeadLetterActor implements DeadLetters {
-  readonly path: string;
-  private readonly ref: unknown;
-
+export class DeadLetterBehaviour implements Behaviour<null, DeadLetter> {
   private readonly outbox: Outbox;
-  private readonly clock: Clock;
   private readonly log: Logger;
 
-  constructor(
-    parentNact: unknown,
-    parentPath: string,
-    outbox: Outbox,
-    clock: Clock,
-    log: Logger,
-  ) {
+  constructor(outbox: Outbox, log: Logger) {
     this.outbox = outbox;
-    this.clock = clock;
     this.log = log;
-    this.path = `${parentPath}/dead-letters`;
-    this.ref = nact.spawn(
-      parentNact as never,
-      (state: unknown, letter: DeadLetter) => {
-        this.publish(letter);
-        return state;
-      },
-      'dead-letters',
-      { onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume } as never,
-    );
   }
 
-  send(delivery: Delivery, error: unknown, actorPath: string): void {
-    nact.dispatch(this.ref as never, { delivery, error, actorPath, failedAt: this.clock.now() } satisfies DeadLetter);
+  init(): null {
+    return null;
   }
 
-  private publish(letter: DeadLetter): void {
+  receive(state: null, letter: DeadLetter): null {
     const { delivery, error, actorPath } = letter;
-    if (delivery instanceof DeadLetterPublish) {
-      const original = delivery.message.delivery;
-      this.log.fatal({ err: asError(error), original: coordinates(original) }, 'dead letter could not be published; original left unacknowledged for redelivery');
-      return;
-    }
     const record = toRecord(letter);
     this.log.warn({ topic: record.topic, actor: actorPath, err: asError(error), original: coordinates(delivery) }, 'dead-lettered');
+    // Settles the original once the dead letter is confirmed; never dead-lettered itself (see lastResort).
     const publish = new DeadLetterPublish(letter, undefined, { done: () => delivery.settle() });
     publish.beginPublish();
     this.outbox.publish(record, publish);
     publish.markHandled();
+    return state;
+  }
+}
+
+/** What every actor holds: sending a dead letter is a message to the dead-letter cell. */
+export class DeadLetterActor implements DeadLetters {
+  readonly behaviour: DeadLetterBehaviour;
+  private cell: ActorRef<DeadLetter> | undefined;
+  private readonly clock: Clock;
+  private readonly lastResort: DeadLetters;
+
+  constructor(outbox: Outbox, clock: Clock, log: Logger) {
+    this.clock = clock;
+    this.behaviour = new DeadLetterBehaviour(outbox, log);
+    this.lastResort = DeadLetterActor.lastResort(log);
+  }
+
+  attach(cell: ActorRef<DeadLetter>): void {
+    this.cell = cell;
+  }
+
+  send(delivery: Delivery, error: unknown, actorPath: string): void {
+    if (delivery instanceof DeadLetterPublish) return this.lastResort.send(delivery, error, actorPath);
+    this.cell!.tell({ delivery, error, actorPath, failedAt: this.clock.now() });
+  }
+
+  /**
+   * Where the dead-letter cell's own failures go, and a dead letter the producer could not publish: the
+   * log, loudly, with the original left unacknowledged so it is delivered again after a restart.
+   */
+  static lastResort(log: Logger): DeadLetters {
+    return {
+      send(delivery, error) {
+        const letter = delivery.message as Partial<DeadLetter> | undefined;
+        const original = letter?.delivery instanceof Delivery ? letter.delivery : delivery;
+        log.fatal({ err: asError(error), original: coordinates(original) }, 'dead letter could not be published; original left unacknowledged for redelivery');
+      },
+    };
   }
 }
 

@@ -1,161 +1,176 @@
-import nact from 'nact';
 import type { OutRecord, Transport } from '../src/bus/transport.ts';
 import type { Clock, Timer } from '../src/clock.ts';
-import { isRetriable, ShuttingDownError } from '../src/errors.ts';
+import { isRetriable } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
-import type { Delivery } from '../src/runtime/delivery.ts';
-import { DrainWatch } from '../src/runtime/drain-watch.ts';
+import type { ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
+import { Delivery } from '../src/runtime/delivery.ts';
 import type { DeadLetters, Outbox } from '../src/runtime/outbox.ts';
 import { backoffDelay, recordFailure, type BackoffPolicy, type BackoffState } from '../supervisors/backoff.ts';
 
 export interface ProducerOptions {
-  /** How long a record may wait for others to share its send. */
-  readonly lingerMs: number;
   readonly maxBatch: number;
   /** Backoff between tries of a send the broker refused with a retriable error. */
   readonly retry: BackoffPolicy;
 }
 
-interface Item {
+/** One record to send, and the message whose handling produced it (acknowledged once it is confirmed). */
+export interface Publish {
   readonly record: OutRecord;
   readonly cause: Delivery | undefined;
 }
 
+interface ProducerState {
+  batch: Publish[];
+}
+
+export interface ProducerEnv {
+  readonly transport: Transport;
+  readonly deadLetters: DeadLetters;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly random?: () => number;
+}
+
 /**
- * The producer actor: every actor's output leaves through it. Records queue in its buffer (its mailbox)
- * and one nact message per batch, not per record, wakes it: a scheduler hop per event would cap the
- * system near nact's ~1 M msg/s. At most one batch is in flight, so per-key order holds even across
- * retries. A send refused with a retriable error is tried again after a backoff, forever (an outage
- * stalls, it does not lose); a non-retriable one is split so only the bad records go to the dead letters.
+ * The producer actor: every actor's output leaves through it. Its mailbox is the send buffer: the
+ * records that accumulate while a send is in flight go out together in the next one, so a busy system
+ * sends big batches and an idle one sends at once. One batch is in flight at a time (the cell runs one
+ * `afterBatch` at a time), so per-key order holds across retries without an idempotent producer. A
+ * send refused with a retriable error is tried again after a backoff, forever (an outage stalls, it
+ * does not lose); a non-retriable one is split so only the bad records go to the dead letters. A crash
+ * of this code (a bug) is its supervisor's: the batch in hand is held and sent again after the restart.
+ */
+export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
+  private closing = false;
+  private wake: (() => void) | undefined;
+  private failures: BackoffState | undefined;
+  private readonly options: ProducerOptions;
+  private readonly env: ProducerEnv;
+
+  constructor(options: ProducerOptions, env: ProducerEnv) {
+    this.options = options;
+    this.env = env;
+  }
+
+  init(): ProducerState {
+    return { batch: [] };
+  }
+
+  receive(state: ProducerState, publish: Publish): ProducerState {
+    state.batch.push(publish);
+    return state;
+  }
+
+  async afterBatch(state: ProducerState): Promise<ProducerState> {
+    const items = state.batch;
+    state.batch = [];
+    const { maxBatch } = this.options;
+    for (let i = 0; i < items.length; i += maxBatch) await this.send(items.length <= maxBatch ? items : items.slice(i, i + maxBatch));
+    return state;
+  }
+
+  /** Stop retrying: what is not confirmed by now stays unacknowledged (its cause is delivered again later). */
+  close(): void {
+    this.closing = true;
+    this.wake?.();
+  }
+
+  private async send(items: Publish[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.env.transport.send(items.map((i) => i.record));
+        this.failures = undefined;
+        for (const item of items) item.cause?.endPublish();
+        return;
+      } catch (error) {
+        if (isRetriable(error)) {
+          if (this.closing) {
+            this.env.log.warn({ records: items.length }, 'shutting down with records unsent; their causes stay uncommitted and are delivered again');
+            return;
+          }
+          this.failures = recordFailure(this.failures, this.env.clock.now(), this.options.retry);
+          const delayMs = backoffDelay(this.options.retry, this.failures, (this.env.random ?? Math.random)());
+          this.env.log.warn({ err: error, records: items.length, delayMs, failures: this.failures.failures }, 'send failed; will retry');
+          await this.sleep(delayMs);
+          continue;
+        }
+        if (items.length > 1) {
+          // Find the bad record(s): send these again one at a time, in order.
+          for (const item of items) await this.send([item]);
+          return;
+        }
+        const item = items[0]!;
+        if (item.cause) this.env.deadLetters.send(item.cause, error, 'producer');
+        else this.env.log.error({ err: error, topic: item.record.topic }, 'record refused by the broker and has no origin to dead-letter');
+        return;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: Timer | undefined;
+      const done = () => {
+        timer?.cancel();
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      timer = this.env.clock.schedule(ms, done);
+    });
+  }
+}
+
+/**
+ * What the rest of the system holds: the outbox. Publishing is a message to the producer cell; the
+ * backlog is its mailbox depth (records accepted and not yet confirmed or given up).
  */
 export class ProducerActor implements Outbox {
-  readonly path: string;
-  private buffer: Item[] = [];
-  private inFlight = 0;
-  private wakeScheduled = false;
-  private linger: Timer | undefined;
-  private failures: BackoffState | undefined;
-  private closed = false;
-  /** After a batch was refused for good: how many records still go one at a time. */
-  private singlesLeft = 0;
-  private readonly drain = new DrainWatch();
-  private readonly ref: unknown;
+  readonly behaviour: ProducerBehaviour;
+  private cell: ActorRef<Publish> | undefined;
 
-  private readonly transport: Transport;
-  private readonly deadLetters: DeadLetters;
-  private readonly options: ProducerOptions;
-  private readonly clock: Clock;
-  private readonly log: Logger;
-
-  constructor(
-    parentNact: unknown,
-    parentPath: string,
-    transport: Transport,
-    deadLetters: DeadLetters,
-    options: ProducerOptions,
-    clock: Clock,
-    log: Logger,
-  ) {
-    this.transport = transport;
-    this.deadLetters = deadLetters;
-    this.options = options;
-    this.clock = clock;
-    this.log = log;
-    this.path = `${parentPath}/producer`;
-    this.ref = nact.spawn(
-      parentNact as never,
-      (state: unknown) => {
-        this.wakeScheduled = false;
-        this.flush();
-        return state;
-      },
-      'producer',
-      { onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume } as never,
-    );
+  constructor(options: ProducerOptions, env: ProducerEnv) {
+    this.behaviour = new ProducerBehaviour(options, env);
   }
 
-  get backlog(): number {
-    return this.buffer.length + this.inFlight;
-  }
-
-  whenBelow(threshold: number, fn: () => void): void {
-    this.drain.add(threshold, fn, this.backlog);
+  /** The supervised cell that runs the behaviour (made by the system after its supervisor exists). */
+  attach(cell: ActorRef<Publish>): void {
+    this.cell = cell;
   }
 
   publish(record: OutRecord, cause: Delivery | undefined): void {
-    if (this.closed) {
-      if (cause) this.deadLetters.send(cause, new ShuttingDownError(this.path), this.path);
-      return;
-    }
-    this.buffer.push({ record, cause });
-    if (this.buffer.length >= this.options.maxBatch) this.wake();
-    else if (!this.linger && !this.wakeScheduled) {
-      this.linger = this.clock.schedule(this.options.lingerMs, () => {
-        this.linger = undefined;
-        this.wake();
-      });
-    }
+    this.cell!.deliver(new Delivery<Publish>({ record, cause }));
   }
 
-  /** Resolves once everything accepted so far is confirmed (or dead-lettered). */
+  get backlog(): number {
+    return this.cell?.pending ?? 0;
+  }
+
+  whenBelow(threshold: number, fn: () => void): void {
+    if (this.cell) this.cell.whenBelow(threshold, fn);
+    else fn();
+  }
+
+  /** Resolves once everything accepted so far is confirmed (or given up at close). */
   flushed(): Promise<void> {
-    this.wake();
     return new Promise((resolve) => this.whenBelow(0, resolve));
   }
 
   close(): void {
-    this.closed = true;
+    this.behaviour.close();
   }
 
-  private wake(): void {
-    if (this.wakeScheduled) return;
-    this.wakeScheduled = true;
-    nact.dispatch(this.ref as never, 'flush');
-  }
-
-  private flush(): void {
-    if (this.inFlight > 0 || this.buffer.length === 0) return;
-    const size = this.singlesLeft > 0 ? 1 : this.options.maxBatch;
-    const batch = this.buffer.length <= size ? this.buffer : this.buffer.slice(0, size);
-    if (this.singlesLeft > 0) this.singlesLeft--;
-    this.buffer = batch === this.buffer ? [] : this.buffer.slice(batch.length);
-    this.inFlight = batch.length;
-    this.transport.send(batch.map((i) => i.record)).then(
-      () => this.confirmed(batch),
-      (error: unknown) => this.refused(batch, error),
-    );
-  }
-
-  private confirmed(batch: Item[]): void {
-    this.failures = undefined;
-    this.inFlight = 0;
-    for (const item of batch) item.cause?.endPublish();
-    this.drain.check(this.backlog);
-    if (this.buffer.length > 0) this.wake();
-  }
-
-  private refused(batch: Item[], error: unknown): void {
-    this.inFlight = 0;
-    if (isRetriable(error) && !this.closed) {
-      this.failures = recordFailure(this.failures, this.clock.now(), this.options.retry);
-      const delay = backoffDelay(this.options.retry, this.failures, Math.random());
-      this.log.warn({ err: error, records: batch.length, delayMs: delay, failures: this.failures.failures }, 'send failed; will retry');
-      this.buffer = [...batch, ...this.buffer];
-      this.clock.schedule(delay, () => this.wake());
-      return;
-    }
-    if (batch.length > 1) {
-      // Find the bad record(s): send these again one at a time, in order.
-      this.singlesLeft = batch.length;
-      this.buffer = [...batch, ...this.buffer];
-      this.wake();
-      return;
-    }
-    for (const item of batch) {
-      if (item.cause) this.deadLetters.send(item.cause, error, this.path);
-      else this.log.error({ err: error, topic: item.record.topic }, 'record refused by the broker and has no origin to dead-letter');
-    }
-    this.drain.check(this.backlog);
-    if (this.buffer.length > 0) this.wake();
+  /**
+   * Where the producer cell's own dead letters go: a publish that cannot be handled dead-letters the
+   * message that caused it (with its origin), not the internal publish wrapper.
+   */
+  static deadLettersVia(deadLetters: DeadLetters, log: Logger): DeadLetters {
+    return {
+      send(delivery, error, actorPath) {
+        const { cause, record } = delivery.message as Publish;
+        if (cause) deadLetters.send(cause, error, actorPath);
+        else log.error({ err: error, topic: record.topic }, 'a record with no origin could not be published');
+      },
+    };
   }
 }

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { PipelineStats } from '../src/app/stats.ts';
-import type { TradingSignal } from '../src/contracts/events.ts';
+import type { MarketTick, SignalKind, TradingSignal } from '../src/contracts/events.ts';
 import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
 import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
 import { StrategyError } from '../src/errors.ts';
+import { istDate, istMinutes, minutesOf } from '../src/market/market-hours.ts';
 import type { PriceBook } from '../src/market/price-book.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
+import { reduces } from '../src/risk/checks.ts';
+import type { TradingStates } from '../src/risk/trading-states.ts';
 import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
 import type { StrategyLedger } from '../src/strategies/ledger.ts';
 import { SignalIntentSchema, type SignalIntent, type StrategyContext } from '../src/strategies/sdk.ts';
+import type { PipelineStats } from '../src/telemetry/stats.ts';
 
 interface StrategyActorState {
   strategy: unknown;
@@ -22,11 +25,20 @@ export interface StrategyActorEnv {
   readonly namespaces: readonly BrokerNamespace[];
   /** What the strategy holds (filled and in flight); outlives a restart of the actor. */
   readonly ledger: StrategyLedger;
+  /** Each namespace's trading state, as its risk checker last announced it. */
+  readonly states: TradingStates;
+  /** Intraday square-off time (IST 'HH:MM'), or null for none. */
+  readonly squareOffAt: string | null;
 }
+
+type Tick = AnyEnvelope & { type: 'market_tick' };
 
 /**
  * The shell around one strategy instance: hands it its ticks, turns what it asks for into
  * `trading_signal` events (each starting a chain, priced on the quote it saw), and tells it its fills.
+ * The framework's part, which a strategy does not write: it closes intraday positions at the square-off
+ * time and when its account is told to flatten, and it does not send what its account's trading state
+ * would refuse (nothing while HALTED; only reducing orders while REDUCING or past the square-off time).
  * A class with prototype methods: an idle strategy actor holds two references, not three closures.
  */
 export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvelope> {
@@ -52,13 +64,14 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
       case 'market_tick': {
         const result = strategy.onTick(state.strategy, message.data, params, sctx);
         state.strategy = result.state;
-        for (const intent of result.signals) this.emit(message, intent, ctx);
+        if (this.closeOut(message, ctx)) return state;
+        for (const intent of result.signals) this.emit(message, intent, 'strategy', ctx);
         return state;
       }
       case 'order_filled': {
         const f = message.data;
         if (f.strategy_id !== id) return state;
-        ledger.filled(message.correlation_id, f.instrument_token, f.signal_type === 'BUY' ? f.quantity : -f.quantity);
+        ledger.filled(message.correlation_id, f.instrument_token, f.signal_type === 'BUY' ? f.quantity : -f.quantity, `${f.order_id}|${f.fill_id}`);
         if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
         return state;
       }
@@ -71,14 +84,42 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
     }
   }
 
-  private emit(tick: AnyEnvelope & { type: 'market_tick' }, intent: SignalIntent, ctx: ActorContext<AnyEnvelope>): void {
+  /**
+   * Square-off time on a real market, or a namespace told to flatten: close what is held in this tick's
+   * instrument. Returns the kind of close sent (or due), so the strategy's own signals wait.
+   */
+  private closeOut(tick: Tick, ctx: ActorContext<AnyEnvelope>): SignalKind | undefined {
+    const t = tick.data;
+    const at = Date.parse(t.exchange_timestamp);
+    const day = istDate(at);
+    const flatten = this.env.namespaces.some((ns) => this.env.states.on(ns, day)?.flatten);
+    const squareOff = !t.simulated && this.env.squareOffAt !== null && istMinutes(at) >= minutesOf(this.env.squareOffAt);
+    if (!flatten && !squareOff) return undefined;
+    const kind: SignalKind = squareOff ? 'square_off' : 'flatten';
+    const held = this.env.ledger.position(t.instrument_token);
+    if (held !== 0 && this.instance.instruments.includes(t.instrument_token)) {
+      const reason = squareOff ? `intraday square-off at ${this.env.squareOffAt} IST` : 'daily loss limit: flattening';
+      this.emit(tick, { instrument_token: t.instrument_token, signal_type: held > 0 ? 'SELL' : 'BUY', quantity: Math.abs(held), reason }, kind, ctx);
+    }
+    return kind;
+  }
+
+  private emit(tick: Tick, intent: SignalIntent, kind: SignalKind, ctx: ActorContext<AnyEnvelope>): void {
     const { id, instruments } = this.instance;
-    const checked = SignalIntentSchema.safeParse(intent);
-    if (!checked.success) throw new StrategyError(id, `returned an invalid signal: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (kind === 'strategy') {
+      const checked = SignalIntentSchema.safeParse(intent);
+      if (!checked.success) throw new StrategyError(id, `returned an invalid signal: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
     const own = intent.instrument_token === tick.data.instrument_token;
     const quote = own ? quoteOf(tick.data) : this.env.prices.get(intent.instrument_token);
     if (!quote) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which has no known price yet`);
     if (!instruments.includes(intent.instrument_token)) throw new StrategyError(id, `asked to trade instrument ${intent.instrument_token}, which is not one of its instruments`);
+    const delta = intent.signal_type === 'BUY' ? intent.quantity : -intent.quantity;
+    const targets = kind === 'strategy' ? this.env.namespaces.filter((ns) => this.allows(ns, tick.data, delta)) : this.env.namespaces;
+    if (targets.length === 0) {
+      this.env.stats.suppressed++;
+      return;
+    }
     const data: TradingSignal = {
       signal_id: randomUUID(),
       strategy_id: id,
@@ -90,18 +131,28 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
       timestamp: tick.data.exchange_timestamp,
       reason: intent.reason,
       quote: toWire(quote),
+      ...(kind === 'strategy' ? {} : { kind }),
     };
     let tracked = false;
-    for (const ns of this.env.namespaces) {
-      const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now: ctx.clock.now() });
+    const now = ctx.clock.now();
+    for (const ns of targets) {
+      const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now });
       ctx.publish(topicsFor(ns).signalsRaw, event);
       // The paper chain is the one whose outcome the strategy hears (every signal is paper-traded).
       if (!tracked) {
-        this.env.ledger.sent(event.id, data.instrument_token, data.signal_type === 'BUY' ? data.quantity : -data.quantity);
+        this.env.ledger.sent(event.id, data.instrument_token, delta);
         tracked = true;
       }
     }
     this.env.stats.signals++;
     this.env.stats.strategy(id).signals++;
+  }
+
+  /** Would this namespace's trading state let a strategy order of `delta` through? */
+  private allows(ns: BrokerNamespace, tick: MarketTick, delta: number): boolean {
+    const s = this.env.states.on(ns, istDate(Date.parse(tick.exchange_timestamp)));
+    if (!s || s.state === 'ACTIVE') return true;
+    if (s.state === 'HALTED') return false;
+    return reduces(this.env.ledger.position(tick.instrument_token), delta);
   }
 }

@@ -17,6 +17,9 @@ export function benchUniverse(instruments: number, strategies: number): { catalo
     symbol: `BENCH${String(i + 1).padStart(4, '0')}`,
     exchange: 'NSE',
     segment: 'NSE',
+    kind: 'equity',
+    tradable: true,
+    expiry: undefined,
     tick: 5,
     lotSize: 1,
     referencePrice: 5 * Math.round((10_000 + random() * 290_000) / 5),
@@ -39,7 +42,8 @@ export function benchUniverse(instruments: number, strategies: number): { catalo
  */
 export function benchConfig(overrides: Record<string, unknown> = {}): Config {
   return loadConfig({}, {
-    risk: { ordersPerSecond: 1_000_000, ordersPerMinute: 10_000_000, ordersPerDay: 100_000_000, maxPositionPerInstrument: 1e9, maxPositionPerStrategy: 1e12, maxGrossExposure: 1e15, dailyLossLimit: 1e12, marketHours: { enabled: false } },
+    risk: { ordersPerSecond: 1_000_000, ordersPerMinute: 10_000_000, ordersPerDay: 100_000_000, maxPositionPerInstrument: 1e9, maxPositionPerStrategy: 1e12, maxGrossExposure: 1e15, dailyLossLimit: 1e12, leverage: { equity: 1000, future: 1000 }, marketHours: { enabled: false } },
+    trading: { squareOffAt: null },
     portfolio: { snapshotIntervalMs: 1000 },
     ...overrides,
   });

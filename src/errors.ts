@@ -62,6 +62,27 @@ export class ShuttingDownError extends AlphaPandaError {
   }
 }
 
+/** The broker could not be reached for longer than the configured limit: the command gives up. */
+export class BrokerUnreachable extends AlphaPandaError {
+  constructor(brokers: readonly string[], forMs: number, lastError: string) {
+    super(`the broker (${brokers.join(', ')}) has been unreachable for ${Math.round(forMs / 1000)} s: ${lastError}`, { retriable: true });
+  }
+}
+
+/** A feed stopped with ticks the broker never confirmed: they are lost (live ticks are not replayed). */
+export class FeedIncomplete extends AlphaPandaError {
+  constructor(unconfirmed: number) {
+    super(`${unconfirmed} ticks were not confirmed by the broker before the stop`, { retriable: true });
+  }
+}
+
+/** A start (or a wait inside it) was ended by a signal or a time limit before it finished. */
+export class StartAborted extends AlphaPandaError {
+  constructor(when: string) {
+    super(`start-up interrupted ${when}`);
+  }
+}
+
 /** Whether an unknown thrown value may succeed on a retry. Errors from outside default to retriable. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof AlphaPandaError) return error.retriable;

@@ -26,24 +26,44 @@ export function mulDivRound(a: number, b: number, c: number): number {
   return Number(twice >= absD ? (neg ? q - 1n : q + 1n) : q);
 }
 
-/** A percentage rate held exactly, as parts per 10^7 of a percent-unit (five decimals of a percent). */
+/**
+ * A rate held exactly as a fraction of the amount it applies to. Built from the decimal a schedule
+ * states (0.00297 %, Rs 10 per crore): the digits as written, never a binary float's approximation.
+ */
 export interface Rate {
-  readonly perTenMillion: number;
-  readonly percent: number;
+  readonly num: bigint;
+  readonly den: bigint;
 }
 
-const RATE_SCALE = 10_000_000; // 1 = 0.00001 %
+/** A non-negative decimal as an exact fraction, from its shortest round-trip text (1e-7 included). */
+function decimal(value: number): Rate {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`a rate must be a non-negative number, got ${value}`);
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(value));
+  if (!m) throw new RangeError(`cannot read ${value} as a decimal`);
+  const digits = `${m[1]}${m[2] ?? ''}`;
+  const scale = (m[2]?.length ?? 0) - Number(m[3] ?? 0);
+  return scale >= 0 ? { num: BigInt(digits), den: 10n ** BigInt(scale) } : { num: BigInt(digits) * 10n ** BigInt(-scale), den: 1n };
+}
 
 export function percentRate(percent: number): Rate {
-  const scaled = percent * 100_000;
-  const whole = Math.round(scaled);
-  if (Math.abs(scaled - whole) > 1e-6) throw new RangeError(`rate ${percent}% has more than five decimals`);
-  return { perTenMillion: whole, percent };
+  const d = decimal(percent);
+  return { num: d.num, den: d.den * 100n };
 }
 
-/** `amount` paise at `rate`, rounded to the paisa (half away from zero). */
-export function applyRate(amount: Paise, rate: Rate): Paise {
-  return mulDivRound(amount, rate.perTenMillion, RATE_SCALE);
+/** Rupees per crore (Rs 1,00,00,000) of turnover: how SEBI and NSE's IPFT state theirs. */
+export function perCroreRate(rupees: number): Rate {
+  const d = decimal(rupees);
+  return { num: d.num, den: d.den * 10_000_000n };
+}
+
+/**
+ * `amount` paise at `rate`, rounded half up to a multiple of `unit` paise (1: the paisa; 100: the rupee,
+ * as STT is). Amounts here are never negative.
+ */
+export function applyRate(amount: Paise, rate: Rate, unit: 1 | 100 = 1): Paise {
+  const n = BigInt(amount) * rate.num;
+  const d = rate.den * BigInt(unit);
+  return Number(((2n * n + d) / (2n * d)) * BigInt(unit));
 }
 
 /** Rounds a price in paise to the instrument's tick, up or down. */

@@ -1,11 +1,11 @@
-import nact from 'nact';
 import type { Clock, Timer } from '../src/clock.ts';
 import { asError, isRetriable, RestartIntensityExceeded } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import { Cell, type CellEnv, type CellOptions } from '../src/runtime/cell.ts';
 import type { Delivery } from '../src/runtime/delivery.ts';
+import { send, spawnHandler, type NactParent, type NactRef } from '../src/runtime/nact.ts';
+import type { Child, Parent, RestartType } from '../src/runtime/supervision.ts';
 import { backoffDelay, recordFailure, type BackoffState } from './backoff.ts';
-import type { Child, Parent, RestartType } from './child.ts';
 import { recordRestart } from './intensity.ts';
 import type { SupervisionPolicy } from './policy.ts';
 
@@ -41,20 +41,17 @@ export class Supervisor implements Child, Parent {
   private restarts: readonly number[] = [];
   private readonly timers = new Set<Timer>();
   private stopped = false;
+  /** The system is stopping: failures from here on are logged, not restarted. */
+  private shuttingDown = false;
   private readonly random: () => number;
   private readonly log: Logger;
-  readonly nactRef: unknown;
+  readonly nactRef: NactRef<Event>;
 
   private readonly parent: Parent;
   private readonly options: SupervisorOptions;
   private readonly env: SupervisorEnv;
 
-  constructor(
-    parentNact: unknown,
-    parent: Parent,
-    options: SupervisorOptions,
-    env: SupervisorEnv,
-  ) {
+  constructor(parentNact: NactParent, parent: Parent, options: SupervisorOptions, env: SupervisorEnv) {
     this.parent = parent;
     this.options = options;
     this.env = env;
@@ -63,19 +60,12 @@ export class Supervisor implements Child, Parent {
     this.restartType = options.restartType ?? 'permanent';
     this.random = options.random ?? Math.random;
     this.log = env.log.child({ supervisor: this.path });
-    this.nactRef = nact.spawn(
-      parentNact as never,
-      (state: unknown, event: Event) => {
-        this.handle(event);
-        return state;
-      },
-      options.name,
-      { onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume } as never,
-    );
+    this.nactRef = spawnHandler<Event>(parentNact, options.name, (event) => this.handle(event));
   }
 
-  spawn<S, M>(options: CellOptions<S, M>): Cell<S, M> {
-    const cell = new Cell(this.nactRef, this, options, this.env);
+  /** A cell under this supervisor; `env` replaces parts of the supervisor's own (the I/O actors' dead letters). */
+  spawn<S, M>(options: CellOptions<S, M>, env?: Partial<CellEnv>): Cell<S, M> {
+    const cell = new Cell(this.nactRef, this, options, env ? { ...this.env, ...env } : this.env);
     this.children.push(cell);
     return cell;
   }
@@ -84,12 +74,6 @@ export class Supervisor implements Child, Parent {
     const sup = new Supervisor(this.nactRef, this, { random: this.random, ...options }, this.env);
     this.children.push(sup);
     return sup;
-  }
-
-  /** Adds a child built elsewhere (a consumer actor); the supervisor restarts it like any other. */
-  adopt<C extends Child>(child: C): C {
-    this.children.push(child);
-    return child;
   }
 
   /** Removes a child for good; what it still holds or is sent goes to the dead letters. */
@@ -106,11 +90,11 @@ export class Supervisor implements Child, Parent {
   }
 
   childFailed(child: Child, error: unknown, delivery: Delivery | undefined): void {
-    nact.dispatch(this.nactRef as never, { kind: 'failed', child, error, delivery } satisfies Event);
+    send(this.nactRef, { kind: 'failed', child, error, delivery });
   }
 
   childExited(child: Child): void {
-    nact.dispatch(this.nactRef as never, { kind: 'exited', child } satisfies Event);
+    send(this.nactRef, { kind: 'exited', child });
   }
 
   suspend(): void {
@@ -123,6 +107,14 @@ export class Supervisor implements Child, Parent {
     this.restarts = [];
     this.backoffs.clear();
     for (const c of this.children) c.restart(false);
+  }
+
+  /** No more restarts, here or below: the system is shutting down. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    for (const c of this.children) if (c instanceof Supervisor) c.shutdown();
   }
 
   terminate(error: Error): void {
@@ -146,6 +138,11 @@ export class Supervisor implements Child, Parent {
 
   private onFailure(child: Child, error: unknown, delivery: Delivery | undefined): void {
     const err = asError(error);
+    if (this.shuttingDown) {
+      // What it held stays unacknowledged (uncommitted): delivered again on the next start.
+      this.log.debug({ child: child.path, err }, 'child failed while shutting down; left stopped');
+      return;
+    }
     if (this.stopped) return child.terminate(err);
     if (child.restartType === 'temporary') {
       this.log.warn({ child: child.path, err }, 'temporary child failed; not restarted');
@@ -157,7 +154,8 @@ export class Supervisor implements Child, Parent {
     this.restarts = intensity.restarts;
     if (intensity.exceeded) return this.escalate(err);
 
-    const dropHead = delivery !== undefined && (!isRetriable(error) || delivery.attempts >= policy.maxAttempts);
+    // A sticky message (an actor's own lifecycle command) is never dropped: the child keeps restarting with backoff.
+    const dropHead = delivery !== undefined && !delivery.sticky && (!isRetriable(error) || delivery.attempts >= policy.maxAttempts);
     const backoff = recordFailure(this.backoffs.get(child), now, policy.backoff);
     this.backoffs.set(child, backoff);
     const delay = backoffDelay(policy.backoff, backoff, this.random());
@@ -168,7 +166,7 @@ export class Supervisor implements Child, Parent {
     this.log.warn({ child: child.path, err, attempts: delivery?.attempts, delayMs: delay, dropHead, strategy: policy.strategy }, 'child failed; restarting');
     const timer = this.env.clock.schedule(delay, () => {
       this.timers.delete(timer);
-      nact.dispatch(this.nactRef as never, { kind: 'restart-due', affected, failing: child, dropHead } satisfies Event);
+      send(this.nactRef, { kind: 'restart-due', affected, failing: child, dropHead });
     });
     this.timers.add(timer);
   }

@@ -1,37 +1,70 @@
 import type { Transport } from '../bus/transport.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
+import { allTopics } from '../contracts/topics.ts';
 import { TickPublisher } from '../feeds/publisher.ts';
 import { replay } from '../feeds/replay.ts';
 import { readReplayFile } from '../feeds/replay-file.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue } from '../market/instruments.ts';
 import { loadStrategies } from '../strategies/config.ts';
+import { StopControl, type StopOptions } from './lifecycle.ts';
 import { simulate, type FeedChoice } from './run.ts';
 import { systemFor } from './system.ts';
 
+export interface FeedOptions extends StopOptions {
+  readonly config: Config;
+  readonly feed: Exclude<FeedChoice, { kind: 'none' }>;
+  readonly log: Logger;
+  readonly transport?: Transport;
+  /** Progress lines (stderr), one a second. */
+  readonly status?: (line: string) => void;
+}
+
 /**
  * A feed on its own: publishes ticks to market.ticks and nothing else, so a deployment runs one feed and
- * as many pipeline instances (`run --feed none`) as it likes in one consumer group.
+ * as many pipeline instances (`run --feed none`) as it likes in one consumer group. Creates the topics
+ * first where the broker supports it. Stops on a signal, its duration, or a broker unreachable for
+ * longer than `kafka.unreachableExitMs`.
  */
-export async function runFeed(o: { config: Config; feed: Exclude<FeedChoice, { kind: 'none' }>; durationS?: number; log: Logger; signal?: AbortSignal; transport?: Transport }): Promise<number> {
+export async function runFeed(o: FeedOptions): Promise<{ published: number; unconfirmed: number; stoppedBy: string }> {
   const catalogue = InstrumentCatalogue.load(o.config.trading.instrumentsFile);
-  const stop = new AbortController();
-  o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const system = systemFor(o.config, systemClock, o.log, () => stop.abort(), o.transport);
+  const stop = new StopControl(o);
+  const system = systemFor(o.config, systemClock, o.log, (e) => stop.fail(e), o.transport);
+  const health = system.transport.health;
+  stop.watchBroker(health, o.config.kafka.unreachableExitMs, o.config.kafka.brokers);
   const publisher = new TickPublisher(system.producer, systemClock, `feed/${o.feed.kind}`);
-  const timer = o.durationS !== undefined ? setTimeout(() => stop.abort(), o.durationS * 1000) : undefined;
+  const started = Date.now();
+  let unconfirmed = 0;
+  if (o.status) {
+    stop.every(1000, () => {
+      const down = health.downSince === undefined ? '' : ` | broker unreachable for ${Math.round(health.downFor() / 1000)} s: ${(health.lastError ?? '').slice(0, 120)}`;
+      o.status!(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] published ${publisher.published} ticks | unconfirmed ${system.producer.backlog}${down}`);
+    });
+  }
   try {
-    if (o.feed.kind === 'sim') {
+    await abortable(system.transport.ensureTopics(allTopics()), stop.signal);
+    if (!stop.signal.aborted && o.feed.kind === 'sim') {
       const traded = loadStrategies(o.config.trading.strategiesFile, catalogue).flatMap((s) => [...s.instruments]);
       await simulate(o.config, catalogue, traded, publisher, systemClock, stop.signal);
-    } else {
-      const data = readReplayFile(o.feed.file, { catalogue, token: o.feed.token });
-      await replay(data.ticks, publisher, o.config.feed.replay, () => stop.signal.aborted);
+    } else if (!stop.signal.aborted && o.feed.kind === 'replay') {
+      const data = readReplayFile(o.feed.file, { catalogue, token: o.feed.token, as: o.feed.as });
+      await replay(data.ticks, publisher, o.config.feed.replay, stop.signal);
+      if (!stop.signal.aborted) stop.request('replayed');
     }
   } finally {
-    clearTimeout(timer);
-    await system.stop();
+    stop.dispose();
+    unconfirmed = (await system.stop(Math.max(1500, o.config.shutdownTimeoutMs - 2000))).unsent;
   }
-  return publisher.published;
+  if (stop.fatal) throw stop.fatal;
+  return { published: publisher.published, unconfirmed, stoppedBy: stop.reason };
+}
+
+/** Waits for `p` unless `signal` ends the wait first (what `p` does after that no longer matters). */
+function abortable(p: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    p.then(() => resolve(), reject);
+  });
 }

@@ -1,14 +1,15 @@
+import type { ConsumerActor, Route } from '../../actors/consumer.ts';
 import { executionActor } from '../../actors/execution.ts';
 import { portfolioActor, type PortfolioMessage } from '../../actors/portfolio.ts';
 import { priceCache, type PriceCacheMessage } from '../../actors/price-cache.ts';
 import { riskChecker } from '../../actors/risk-checker.ts';
 import { StrategyBehaviour } from '../../actors/strategy.ts';
-import type { ConsumerActor, ConsumerOptions } from '../../actors/consumer.ts';
+import { tradingStateActor } from '../../actors/trading-state.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Config } from '../config/schema.ts';
 import type { AnyEnvelope } from '../contracts/envelope.ts';
-import { allTopics, consumerGroup, MARKET_TICKS, topicsFor, type BrokerNamespace, type NamespacedRole } from '../contracts/topics.ts';
-import { ConfigError, TransportError } from '../errors.ts';
+import { allTopics, consumerGroup, ROLES, topicsOfRole, type BrokerNamespace, type NamespacedRole, type Role, type SharedRole } from '../contracts/topics.ts';
+import { ConfigError, StartAborted, TransportError } from '../errors.ts';
 import type { ExecutionClient } from '../execution/client.ts';
 import { feeModel } from '../execution/fees.ts';
 import { PaperClient } from '../execution/paper-client.ts';
@@ -18,11 +19,12 @@ import { PriceBook } from '../market/price-book.ts';
 import { toPaise } from '../money.ts';
 import { PortfolioBook } from '../portfolio/book.ts';
 import { RiskEngine } from '../risk/engine.ts';
+import { TradingStates } from '../risk/trading-states.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
-import type { ActorSystem } from '../runtime/actor-system.ts';
 import type { StrategyInstance } from '../strategies/config.ts';
 import { StrategyLedger } from '../strategies/ledger.ts';
-import { PipelineStats } from './stats.ts';
+import { PipelineStats } from '../telemetry/stats.ts';
+import type { ActorSystem } from './actor-system.ts';
 
 export interface PipelineOptions {
   readonly system: ActorSystem;
@@ -38,21 +40,36 @@ export interface PipelineOptions {
   readonly assignmentTimeoutMs?: number;
   /** Read market.ticks from the start of the log (replays into a fresh topic) instead of from now. */
   readonly ticksFromBeginning?: boolean;
+  /** Ends the start early (Ctrl-C while groups are joining). */
+  readonly signal?: AbortSignal;
+  /** Updated while starting, for the status line. */
+  readonly progress?: StartupProgress;
 }
 
 type Ref = ActorRef<AnyEnvelope>;
 
+/** Where start-up is, for the status line. */
+export interface StartupProgress {
+  phase: 'starting' | 'joining' | 'running';
+  assigned: number;
+  groups: number;
+}
+
 /**
  * The trading pipeline on an actor system: price caches and strategies under their supervisors, and per
- * broker namespace a risk checker, an execution actor and a portfolio, each fed by its own consumer
- * group. Strategies can be added and removed while it runs.
+ * broker namespace a risk checker, an execution actor and a portfolio, each fed by the consumer group
+ * of its role in the topology (src/contracts/topics.ts). Strategies can be added and removed while it
+ * runs.
  */
 export class Pipeline {
   readonly prices = new PriceBook();
+  readonly states = new TradingStates();
   readonly stats = new PipelineStats();
   readonly namespaces: readonly BrokerNamespace[];
   readonly portfolios = new Map<BrokerNamespace, PortfolioBook>();
+  readonly engines = new Map<BrokerNamespace, RiskEngine>();
   readonly consumers: ConsumerActor[] = [];
+  readonly progress: StartupProgress;
   private tickConsumer: ConsumerActor | undefined;
   private readonly options: PipelineOptions;
   private readonly market: Supervisor;
@@ -69,6 +86,7 @@ export class Pipeline {
 
   private constructor(options: PipelineOptions) {
     this.options = options;
+    this.progress = options.progress ?? { phase: 'starting', assigned: 0, groups: 0 };
     const { config } = options;
     this.namespaces = namespacesFor(true, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled });
     if (this.namespaces.length === 0) throw new ConfigError(['trading: paper and live trading are both off: nothing would trade']);
@@ -84,63 +102,74 @@ export class Pipeline {
 
   static async start(options: PipelineOptions): Promise<Pipeline> {
     const p = new Pipeline(options);
-    await p.startNamespaces();
+    await options.system.transport.ensureTopics(allTopics(p.namespaces));
+    const routes = p.startActors();
     for (const s of options.strategies) p.addStrategy(s);
-    await p.startTickConsumer();
-    await p.assigned(options.assignmentTimeoutMs ?? 30_000);
+    p.startConsumers(routes);
+    p.progress.phase = 'joining';
+    await p.assigned(options.assignmentTimeoutMs ?? 60_000, options.signal);
+    p.progress.phase = 'running';
+    p.scheduleSnapshots();
     return p;
   }
 
-  private group(role: NamespacedRole, ns: BrokerNamespace): string {
-    return consumerGroup(this.options.config.kafka.groupPrefix, role, ns);
-  }
-
-  private consumerOptions(name: string, groupId: string, topics: string[], route: ConsumerOptions['route'], fromBeginning: boolean): ConsumerOptions {
-    return { name, groupId, topics, route, fromBeginning, ...this.options.config.consumer };
-  }
-
-  private async startNamespaces(): Promise<void> {
+  /** Every actor a consumer feeds, and the route of each role to them. */
+  private startActors(): { shared: Record<SharedRole, Route>; byNamespace: Map<BrokerNamespace, Record<NamespacedRole, Route>> } {
     const { system, config, catalogue } = this.options;
-    await system.transport.ensureTopics(allTopics(this.namespaces));
+    const fees = feeModel(config.fees);
+    const byNamespace = new Map<BrokerNamespace, Record<NamespacedRole, Route>>();
     for (const ns of this.namespaces) {
-      const topics = topicsFor(ns);
       const sup = system.root.spawnSupervisor({ name: ns, policy: config.supervision });
-      const engine = new RiskEngine(config.risk);
-      const book = new PortfolioBook(toPaise(config.trading.initialCapital));
+      const capital = toPaise(config.trading.initialCapital);
+      const engine = new RiskEngine(config.risk, { instrument: (t) => catalogue.get(t), capital, squareOffAt: config.trading.squareOffAt });
+      this.engines.set(ns, engine);
+      const book = new PortfolioBook(capital);
       this.portfolios.set(ns, book);
-      const client = ns === 'paper' ? new PaperClient(config.paper, feeModel(config.fees), catalogue, this.prices) : this.options.liveClients![ns]!;
+      const client = ns === 'paper' ? new PaperClient(config.paper, fees, catalogue, this.prices) : this.options.liveClients![ns]!;
       if (client.namespace !== ns) throw new ConfigError([`the ${ns} execution client says it is for ${client.namespace}`]);
       const risk: Ref = sup.spawn({ name: 'risk', behaviour: riskChecker(ns, engine, this.prices, this.stats) });
       const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, this.stats) });
       const portfolio = sup.spawn<PortfolioBook, PortfolioMessage>({ name: 'portfolio', behaviour: portfolioActor(ns, book, this.prices) });
       this.portfolioRefs.push(portfolio);
-      // Topics that cause orders are read from the end by a new group: a first deployment (or a new group
-      // prefix) must not validate or execute the signals already on the log again. Fills and failures are
-      // read from the beginning: they rebuild positions, and applying them places nothing.
-      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-risk-in`, this.group('risk', ns), [topics.signalsRaw], () => risk, false), sup));
-      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-risk-book-in`, this.group('risk-book', ns), [topics.ordersFilled, topics.ordersFailed], () => risk, true), sup));
-      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-execution-in`, this.group('execution', ns), [topics.signalsValidated], () => execution, false), sup));
-      this.consumers.push(await system.consumer(this.consumerOptions(`${ns}-portfolio-in`, this.group('portfolio', ns), [topics.ordersFilled], () => portfolio as Ref, true), sup));
+      byNamespace.set(ns, { risk: () => risk, 'risk-book': () => risk, execution: () => execution, portfolio: () => portfolio as Ref });
     }
-    // Strategies hear how their paper signals ended (the shadow every strategy has): filled, rejected, failed.
-    if (this.namespaces.includes('paper')) {
-      const group = consumerGroup(config.kafka.groupPrefix, 'strategy-fills');
-      const paper = topicsFor('paper');
-      const route = (e: AnyEnvelope) => {
+    const states: Ref = this.market.spawn({ name: 'trading-state', behaviour: tradingStateActor(this.states) });
+    const shared: Record<SharedRole, Route> = {
+      'strategy-runner': (e) => (e.type === 'market_tick' ? this.tickTargets(e.data.instrument_token) : undefined),
+      // Strategies hear how their paper signals ended (the shadow every strategy has): filled, rejected, failed.
+      'strategy-outcomes': (e) => {
         const owner = e.type === 'order_filled' || e.type === 'order_failed' ? e.data.strategy_id : e.type === 'rejected_signal' ? e.data.original_signal.strategy_id : undefined;
         return owner === undefined ? undefined : this.strategies.get(owner)?.ref;
-      };
-      this.consumers.push(await system.consumer(this.consumerOptions('strategy-fills-in', group, [paper.ordersFilled, paper.signalsRejected, paper.ordersFailed], route, true), this.strategySupervisor));
-    }
-    this.scheduleSnapshots();
+      },
+      'trading-state': () => states,
+    };
+    return { shared, byNamespace };
   }
 
-  private async startTickConsumer(): Promise<void> {
+  /** One consumer actor per role (per namespace for namespaced roles), from the topology table. */
+  private startConsumers(routes: ReturnType<Pipeline['startActors']>): void {
     const { system, config } = this.options;
-    const route = (e: AnyEnvelope) => (e.type === 'market_tick' ? this.tickTargets(e.data.instrument_token) : undefined);
-    const group = consumerGroup(config.kafka.groupPrefix, 'strategy-runner');
-    this.tickConsumer = await system.consumer(this.consumerOptions('ticks-in', group, [MARKET_TICKS], route, this.options.ticksFromBeginning ?? false), this.market);
-    this.consumers.push(this.tickConsumer);
+    const prefix = config.kafka.groupPrefix;
+    for (const role of Object.keys(ROLES) as Role[]) {
+      const spec = ROLES[role];
+      const fromBeginning = role === 'strategy-runner' ? (this.options.ticksFromBeginning ?? false) : spec.startAt === 'earliest';
+      if (spec.scope === 'shared') {
+        const r = role as SharedRole;
+        const topics = topicsOfRole(r, this.namespaces);
+        if (topics.length === 0) continue;
+        const supervisor = r === 'strategy-runner' || r === 'trading-state' ? this.market : this.strategySupervisor;
+        const c = system.consumer({ name: `${r}-in`, groupId: consumerGroup(prefix, r), topics, route: routes.shared[r], fromBeginning, ...config.consumer }, supervisor);
+        if (r === 'strategy-runner') this.tickConsumer = c;
+        this.consumers.push(c);
+        continue;
+      }
+      for (const ns of this.namespaces) {
+        const r = role as NamespacedRole;
+        const c = system.consumer({ name: `${ns}-${r}-in`, groupId: consumerGroup(prefix, r, ns), topics: topicsOfRole(r, this.namespaces, ns), route: routes.byNamespace.get(ns)![r], fromBeginning, ...config.consumer });
+        this.consumers.push(c);
+      }
+    }
+    this.progress.groups = this.consumers.length;
   }
 
   /** A tick goes to its instrument's price cache and to every strategy that trades the instrument. */
@@ -155,7 +184,7 @@ export class Pipeline {
   private cache(token: number): Ref {
     let c = this.caches.get(token);
     if (!c) {
-      c = this.market.spawn<unknown, PriceCacheMessage>({ name: `price-${token}`, behaviour: priceCache(this.prices) as never }) as unknown as Ref;
+      c = this.market.spawn<unknown, PriceCacheMessage>({ name: `price-${token}`, behaviour: priceCache(this.prices) }) as unknown as Ref;
       this.caches.set(token, c);
     }
     return c;
@@ -168,7 +197,9 @@ export class Pipeline {
     const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
     const ledger = this.ledgers.get(instance.id) ?? new StrategyLedger();
     this.ledgers.set(instance.id, ledger);
-    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour: new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger }) });
+    for (const ns of this.namespaces) this.portfolios.get(ns)!.open(instance.id);
+    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt });
+    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
     this.strategies.set(instance.id, { instance, ref });
     for (const token of instance.instruments) {
       let list = this.byInstrument.get(token);
@@ -188,17 +219,18 @@ export class Pipeline {
       list.splice(list.indexOf(s.ref), 1);
       this.targets.delete(token);
     }
-    this.strategySupervisor.remove(s.ref as never, new Error(`strategy ${id} removed`));
+    this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} removed`));
   }
 
   /** Ready means every consumer group has joined: a tick published now will be seen. */
-  private async assigned(timeoutMs: number): Promise<void> {
+  private async assigned(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.consumers.some((c) => c.assignment.length === 0)) {
-      if (Date.now() > deadline) {
-        const waiting = this.consumers.filter((c) => c.assignment.length === 0).map((c) => c.name);
-        throw new TransportError(`consumer groups not assigned partitions within ${timeoutMs} ms: ${waiting.join(', ')}`, { retriable: true });
-      }
+    for (;;) {
+      const waiting = this.consumers.filter((c) => c.assignment.length === 0);
+      this.progress.assigned = this.consumers.length - waiting.length;
+      if (waiting.length === 0) return;
+      if (signal?.aborted) throw new StartAborted('while consumer groups were joining');
+      if (Date.now() > deadline) throw new TransportError(`consumer groups not assigned partitions within ${timeoutMs} ms: ${waiting.map((c) => c.name).join(', ')}`, { retriable: true });
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -215,11 +247,11 @@ export class Pipeline {
   }
 
   /** Resolves once nothing has moved for `quietMs` with nothing in flight (or after `timeoutMs`). */
-  async quiet(quietMs: number, timeoutMs = 30_000): Promise<boolean> {
+  async quiet(quietMs: number, timeoutMs = 30_000, signal?: AbortSignal): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     let since = Date.now();
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !signal?.aborted) {
       const now = this.activity;
       if (now !== last || !this.idle) [last, since] = [now, Date.now()];
       else if (Date.now() - since >= quietMs) return true;
@@ -253,7 +285,7 @@ export class Pipeline {
 
   /** Nothing in flight: every consumer's deliveries finished and every output confirmed. */
   get idle(): boolean {
-    return this.consumers.every((c) => c.inFlight() === 0) && this.options.system.producer.backlog === 0;
+    return this.consumers.every((c) => c.behaviour.inFlight === 0) && this.options.system.producer.backlog === 0;
   }
 
   stop(): void {

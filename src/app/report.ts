@@ -1,7 +1,8 @@
+import type { BrokerHealth } from '../bus/health.ts';
 import type { BrokerNamespace } from '../contracts/topics.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { formatRupees } from '../money.ts';
-import type { Pipeline } from './pipeline.ts';
+import type { Pipeline, StartupProgress } from './pipeline.ts';
 
 /** What the status line and the summary show: counts from the stats, money from the books. */
 export function netPnl(p: Pipeline, ns: BrokerNamespace = 'paper'): number {
@@ -12,27 +13,97 @@ export function netPnl(p: Pipeline, ns: BrokerNamespace = 'paper'): number {
   return net;
 }
 
-export function statusLine(p: Pipeline, ticksPerSecond: number, elapsedS: number): string {
-  const s = p.stats;
-  return `[${elapsedS.toFixed(0).padStart(4)}s] ticks/s ${ticksPerSecond.toFixed(0).padStart(7)} | ticks ${p.ticks} | signals ${s.signals} | fills ${s.fills} | rejected ${s.rejected} | failed ${s.failed} | paper P&L ${formatRupees(netPnl(p))}`;
+export interface StatusInput {
+  readonly pipeline: Pipeline | undefined;
+  readonly progress: StartupProgress;
+  readonly health: BrokerHealth;
+  readonly rate: number;
+  readonly elapsedS: number;
+  /** Why the run is stopping, once it is. */
+  readonly stopping: string | undefined;
+}
+
+const PHASES: Record<StartupProgress['phase'], string> = { starting: 'starting: connecting', joining: 'starting: joining consumer groups', running: 'running' };
+
+/** One line, every second: start-up progress, then the trading counters; the broker's state when it is down. */
+export function statusLine(s: StatusInput): string {
+  const clock = `[${s.elapsedS.toFixed(0).padStart(4)}s]`;
+  const parts: string[] = [];
+  const p = s.pipeline;
+  if (s.stopping) parts.push(`stopping (${s.stopping}): draining and committing`);
+  else if (!p || s.progress.phase !== 'running') parts.push(`${PHASES[s.progress.phase]}${s.progress.groups ? ` ${s.progress.assigned}/${s.progress.groups}` : ''}`);
+  if (p && s.progress.phase === 'running') {
+    const t = p.stats;
+    parts.push(`ticks/s ${s.rate.toFixed(0).padStart(7)}`, `ticks ${p.ticks}`, `signals ${t.signals}`, `fills ${t.fills}`, `rejected ${t.rejected}`, `failed ${t.failed}`, `paper P&L ${formatRupees(netPnl(p))}`);
+    for (const [ns, e] of p.engines) if (e.state !== 'ACTIVE') parts.push(`${ns} ${e.state}`);
+  }
+  if (s.health.downSince !== undefined) parts.push(`broker unreachable for ${Math.round(s.health.downFor() / 1000)} s: ${(s.health.lastError ?? '').slice(0, 120)}`);
+  return `${clock} ${parts.join(' | ')}`;
+}
+
+export interface StrategySummary {
+  readonly namespace: BrokerNamespace;
+  readonly strategy: string;
+  readonly instruments: readonly string[];
+  readonly signals: number;
+  readonly rejected: number;
+  readonly fills: number;
+  readonly failed: number;
+  readonly positions: ReadonlyArray<{ readonly instrument: string; readonly token: number; readonly quantity: number }>;
+  /** Rupees. */
+  readonly realized: number;
+  readonly unrealized: number;
+  readonly fees: number;
+  readonly net: number;
+  readonly cash: number;
+}
+
+export interface SummaryData {
+  readonly strategies: readonly StrategySummary[];
+  readonly totals: ReadonlyArray<{ readonly namespace: BrokerNamespace; readonly signals: number; readonly rejected: number; readonly fills: number; readonly failed: number; readonly net: number; readonly cash: number; readonly state: string }>;
+  readonly rejections: Readonly<Record<string, number>>;
+  readonly ticks: number;
+  readonly suppressed: number;
+}
+
+const rupees = (paise: number) => paise / 100;
+
+/** The run's outcome as data: what `--json` prints and the table is made from. */
+export function summaryData(p: Pipeline, catalogue: InstrumentCatalogue): SummaryData {
+  const symbol = (tok: number) => catalogue.get(tok)?.symbol ?? String(tok);
+  const mark = (tok: number) => p.prices.get(tok)?.last;
+  const strategies: StrategySummary[] = [];
+  const totals: Array<SummaryData['totals'][number]> = [];
+  for (const ns of p.namespaces) {
+    const book = p.portfolios.get(ns)!;
+    let cash = 0;
+    for (const instance of p.strategyInstances()) {
+      const c = p.stats.strategy(instance.id);
+      const t = book.totals(instance.id, mark);
+      cash += t.cash;
+      const positions = [...book.account(instance.id).positions].filter(([, pos]) => pos.quantity !== 0).map(([tok, pos]) => ({ instrument: symbol(tok), token: tok, quantity: pos.quantity }));
+      strategies.push({ namespace: ns, strategy: instance.id, instruments: instance.instruments.map(symbol), signals: c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: rupees(t.realized), unrealized: rupees(t.unrealized), fees: rupees(t.fees), net: rupees(t.net), cash: rupees(t.cash) });
+    }
+    totals.push({ namespace: ns, signals: p.stats.signals, rejected: p.stats.rejected, fills: p.stats.fills, failed: p.stats.failed, net: rupees(netPnl(p, ns)), cash: rupees(cash), state: p.engines.get(ns)?.state ?? 'ACTIVE' });
+  }
+  return { strategies, totals, rejections: Object.fromEntries(p.stats.rejections), ticks: p.ticks, suppressed: p.stats.suppressed };
 }
 
 /** The per-strategy table printed at the end: counts, then P&L per namespace, exact to the paisa. */
 export function summaryTable(p: Pipeline, catalogue: InstrumentCatalogue): string {
+  const d = summaryData(p, catalogue);
+  const money = (r: number) => formatRupees(Math.round(r * 100));
   const rows: string[][] = [['namespace', 'strategy', 'instruments', 'signals', 'rejected', 'fills', 'failed', 'position', 'realized', 'unrealized', 'fees', 'net P&L']];
-  for (const ns of p.namespaces) {
-    const book = p.portfolios.get(ns)!;
-    for (const instance of p.strategyInstances()) {
-      const c = p.stats.strategy(instance.id);
-      const t = book.totals(instance.id, (tok) => p.prices.get(tok)?.last);
-      const positions = [...book.account(instance.id).positions].filter(([, pos]) => pos.quantity !== 0).map(([tok, pos]) => `${catalogue.get(tok)?.symbol ?? tok} ${pos.quantity}`);
-      rows.push([ns, instance.id, instance.instruments.map((tok) => catalogue.get(tok)?.symbol ?? String(tok)).join(' '), String(c.signals), String(c.rejected), String(c.fills), String(c.failed), positions.join(', ') || 'flat', formatRupees(t.realized), formatRupees(t.unrealized), formatRupees(t.fees), formatRupees(t.net)]);
+  for (const total of d.totals) {
+    for (const s of d.strategies.filter((x) => x.namespace === total.namespace)) {
+      rows.push([s.namespace, s.strategy, s.instruments.join(' '), String(s.signals), String(s.rejected), String(s.fills), String(s.failed), s.positions.map((x) => `${x.instrument} ${x.quantity}`).join(', ') || 'flat', money(s.realized), money(s.unrealized), money(s.fees), money(s.net)]);
     }
-    rows.push([ns, 'TOTAL', '', String(p.stats.signals), String(p.stats.rejected), String(p.stats.fills), String(p.stats.failed), '', '', '', '', formatRupees(netPnl(p, ns))]);
+    rows.push([total.namespace, 'TOTAL', total.state === 'ACTIVE' ? '' : total.state, String(total.signals), String(total.rejected), String(total.fills), String(total.failed), '', '', '', '', money(total.net)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const numeric = new Set([3, 4, 5, 6, 8, 9, 10, 11]);
-  const line = (r: string[]) => r.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-  const rejections = [...p.stats.rejections].map(([code, n]) => `${code} ${n}`).join(', ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), '', `rejections by reason: ${rejections || 'none'}`].join('\n');
+  const line = (r: string[]) => r.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const rejections = Object.entries(d.rejections).map(([code, n]) => `${code} ${n}`).join(', ');
+  const extra = d.suppressed > 0 ? `\nsignals not sent (the account's trading state would refuse them): ${d.suppressed}` : '';
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), '', `rejections by reason: ${rejections || 'none'}${extra}`].join('\n');
 }

@@ -1,6 +1,7 @@
 import type { Transport } from '../bus/transport.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
+import { ConfigError, StartAborted } from '../errors.ts';
 import { TickPublisher } from '../feeds/publisher.ts';
 import { replay } from '../feeds/replay.ts';
 import { readReplayFile, type ReplayData } from '../feeds/replay-file.ts';
@@ -8,11 +9,15 @@ import { SimMarket } from '../feeds/sim.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue, type Instrument } from '../market/instruments.ts';
 import { loadStrategies } from '../strategies/config.ts';
-import { Pipeline, type PipelineOptions } from './pipeline.ts';
-import { statusLine, summaryTable } from './report.ts';
+import { StopControl } from './lifecycle.ts';
+import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline.ts';
+import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
 import { systemFor } from './system.ts';
 
-export type FeedChoice = { readonly kind: 'sim' } | { readonly kind: 'replay'; readonly file: string; readonly token?: number } | { readonly kind: 'none' };
+export type FeedChoice =
+  | { readonly kind: 'sim' }
+  | { readonly kind: 'replay'; readonly file: string; readonly token?: number; readonly as?: string }
+  | { readonly kind: 'none' };
 
 export interface RunOptions {
   readonly config: Config;
@@ -28,83 +33,103 @@ export interface RunOptions {
   readonly transport?: Transport;
   /** Live execution clients by namespace (the Zerodha client, when it exists). */
   readonly liveClients?: PipelineOptions['liveClients'];
-  /** Lets a caller (Ctrl-C, a test) end the run. */
+  /** Ends the run (Ctrl-C, SIGTERM, a test), at any phase. */
   readonly signal?: AbortSignal;
+  /** Told when the run starts stopping, whatever the reason: the CLI's shutdown deadline starts then. */
+  readonly onStopping?: (reason: string) => void;
   readonly write?: (text: string) => void;
+  /** When the process started: the status clock counts from there. */
+  readonly launchedAt?: number;
 }
 
 export interface RunResult {
-  readonly pipeline: Pipeline;
+  /** Undefined when the run was stopped before the pipeline finished starting. */
+  readonly pipeline: Pipeline | undefined;
   readonly catalogue: InstrumentCatalogue;
   readonly published: number;
-  readonly summary: string;
+  readonly summary: string | undefined;
+  readonly data: SummaryData | undefined;
   readonly replay?: ReplayData;
+  /** What ended the run: 'duration', 'replayed', 'SIGINT', 'SIGTERM', 'fatal', ... */
+  readonly stoppedBy: string;
+  readonly progress: StartupProgress;
+}
+
+/** Every strategy instance and the replay file, checked before anything connects: bad input fails fast. */
+function prepare(o: RunOptions) {
+  const { config } = o;
+  const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
+  const strategies = loadStrategies(config.trading.strategiesFile, catalogue);
+  if (strategies.length === 0) throw new ConfigError([`${config.trading.strategiesFile}: no enabled strategy: add one under 'strategies:' (see the README, "Writing a strategy")`]);
+  const data = o.feed.kind === 'replay' ? readReplayFile(o.feed.file, { catalogue, token: o.feed.token, as: o.feed.as }) : undefined;
+  return { catalogue, strategies, data };
 }
 
 /**
- * Runs the whole system until its duration ends, the replay is done, or it is aborted, then shuts down
- * cleanly (feed stops, the pipeline drains, offsets commit, outputs flush) and returns the summary.
+ * Runs the whole system until its duration ends, the replay is done, it is stopped (at any phase:
+ * while connecting, while consumer groups join, while trading, with the broker gone) or the broker has
+ * been unreachable for `kafka.unreachableExitMs`; then shuts down within `shutdownTimeoutMs` (feed
+ * stops, the pipeline drains, offsets commit, outputs flush) and returns the summary.
  */
 export async function run(o: RunOptions): Promise<RunResult> {
   const { config, log } = o;
   const clock = o.clock ?? systemClock;
+  const launched = o.launchedAt ?? Date.now();
   const write = o.write ?? ((t: string) => process.stderr.write(t));
-  const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
-  const strategies = loadStrategies(config.trading.strategiesFile, catalogue);
-  const data = o.feed.kind === 'replay' ? readReplayFile(o.feed.file, { catalogue, token: o.feed.token }) : undefined;
-  // Simulated data has no exchange session: the market-hours check is off for it.
-  const effective: Config = o.feed.kind === 'sim' ? { ...config, risk: { ...config.risk, marketHours: { ...config.risk.marketHours, enabled: false } } } : config;
-  let fatal: Error | undefined;
-  const stop = new AbortController();
-  const system = systemFor(effective, clock, log, (e) => {
-    fatal = e;
-    stop.abort();
-  }, o.transport);
-  const pipeline = await Pipeline.start({ system, config: effective, catalogue, strategies, ...(o.liveClients ? { liveClients: o.liveClients } : {}) }).catch(async (e: unknown) => {
-    await system.stop();
-    throw e;
-  });
+  const { catalogue, strategies, data } = prepare(o);
+  const stop = new StopControl(o);
+  const system = systemFor(config, clock, log, (e) => stop.fail(e), o.transport);
+  const health = system.transport.health;
+  stop.watchBroker(health, config.kafka.unreachableExitMs, config.kafka.brokers);
+  const progress: StartupProgress = { phase: 'starting', assigned: 0, groups: 0 };
+  let pipeline: Pipeline | undefined;
   const publisher = new TickPublisher(system.producer, clock, `feed/${o.feed.kind}`);
-  o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const timers: NodeJS.Timeout[] = [];
-  if (o.durationS !== undefined) timers.push(setTimeout(() => stop.abort(), o.durationS * 1000));
-  const started = Date.now();
   if (o.status) {
     let lastTicks = 0;
     let lastAt = Date.now();
     const tty = process.stderr.isTTY;
-    timers.push(
-      setInterval(() => {
-        const now = Date.now();
-        const rate = ((pipeline.ticks - lastTicks) * 1000) / Math.max(1, now - lastAt);
-        [lastTicks, lastAt] = [pipeline.ticks, now];
-        write(`${tty ? '\r\x1b[2K' : ''}${statusLine(pipeline, rate, (now - started) / 1000)}${tty ? '' : '\n'}`);
-      }, 1000),
-    );
+    stop.every(1000, () => {
+      const now = Date.now();
+      const ticks = pipeline?.ticks ?? 0;
+      const rate = ((ticks - lastTicks) * 1000) / Math.max(1, now - lastAt);
+      [lastTicks, lastAt] = [ticks, now];
+      write(`${tty ? '\r\x1b[2K' : ''}${statusLine({ pipeline, progress, health, rate, elapsedS: (now - launched) / 1000, stopping: stop.signal.aborted ? stop.reason : undefined })}${tty ? '' : '\n'}`);
+    });
   }
-  log.info({ strategies: strategies.length, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus }, 'alpha panda running');
   const quietMs = config.bus === 'kafka' ? Math.max(300, 4 * config.kafka.maxWaitTimeMs) : 200;
   try {
-    if (o.feed.kind === 'sim') await simulate(effective, catalogue, strategies.flatMap((s) => [...s.instruments]), publisher, clock, stop.signal);
-    else if (o.feed.kind === 'replay') {
-      await replay(data!.ticks, publisher, config.feed.replay, () => stop.signal.aborted);
-      if (o.stopWhenReplayed && !stop.signal.aborted) {
-        await pipeline.quiet(quietMs, 120_000);
-        stop.abort();
+    pipeline = await Pipeline.start({ system, config, catalogue, strategies, progress, signal: stop.signal, ...(o.liveClients ? { liveClients: o.liveClients } : {}) }).catch((e: unknown) => {
+      if (e instanceof StartAborted) return undefined;
+      throw e;
+    });
+    if (pipeline && !stop.signal.aborted) {
+      log.info({ strategies: strategies.length, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, startupMs: Date.now() - launched }, 'alpha panda running');
+      if (o.feed.kind === 'sim') await simulate(config, catalogue, strategies.flatMap((s) => [...s.instruments]), publisher, clock, stop.signal);
+      else if (o.feed.kind === 'replay') {
+        await replay(data!.ticks, publisher, config.feed.replay, stop.signal);
+        if (o.stopWhenReplayed && !stop.signal.aborted) {
+          await pipeline.quiet(quietMs, 120_000, stop.signal);
+          stop.request('replayed');
+        }
       }
     }
-    await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
+    await stop.stopped();
   } finally {
-    for (const t of timers) clearTimeout(t);
+    stop.dispose();
     if (o.status) write(process.stderr.isTTY ? '\n' : '');
-    await pipeline.quiet(quietMs, 15_000);
-    pipeline.snapshot();
-    pipeline.stop();
-    await system.stop();
+    // Done well inside the CLI's deadline (shutdownTimeoutMs), which exits the process regardless.
+    const deadline = Date.now() + config.shutdownTimeoutMs - 2000;
+    if (pipeline) {
+      // What is in flight finishes (bounded), so the summary and the commits include it.
+      await pipeline.quiet(quietMs, Math.max(0, Math.min(3000, (deadline - Date.now()) / 3)));
+      pipeline.snapshot();
+      pipeline.stop();
+    }
+    await system.stop(Math.max(1500, deadline - Date.now()));
   }
-  if (fatal) throw fatal;
-  const summary = summaryTable(pipeline, catalogue);
-  return { pipeline, catalogue, published: publisher.published, summary, ...(data ? { replay: data } : {}) };
+  if (stop.fatal) throw stop.fatal;
+  const summary = pipeline ? summaryTable(pipeline, catalogue) : undefined;
+  return { pipeline, catalogue, published: publisher.published, summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
 }
 
 /** Ticks at the configured rate for the strategies' instruments plus `extraInstruments` more, until aborted. */
@@ -117,7 +142,7 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
     if (!chosen.has(i.token)) chosen.set(i.token, i);
   }
   if (chosen.size < new Set(traded).size + extraInstruments) {
-    throw new RangeError(`feed.sim.extraInstruments asks for ${extraInstruments} more instruments but the catalogue has only ${catalogue.all().length}; add rows to ${config.trading.instrumentsFile}`);
+    throw new ConfigError([`feed.sim.extraInstruments asks for ${extraInstruments} more instruments but the catalogue has only ${catalogue.all().length}; add rows to ${config.trading.instrumentsFile}`]);
   }
   const market = new SimMarket([...chosen.values()], seed, volatility);
   const stepMs = 20;
@@ -128,7 +153,7 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
     owed -= n;
     if (n > 0) {
       const now = clock.now();
-      await publisher.publish(Array.from({ length: n }, () => market.tick(now)));
+      await publisher.publish(Array.from({ length: n }, () => market.tick(now)), signal);
     }
     await new Promise((r) => setTimeout(r, stepMs));
   }

@@ -4,7 +4,7 @@ import type { Transport } from '../bus/transport.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { ActorSystem } from '../runtime/actor-system.ts';
+import { ActorSystem } from './actor-system.ts';
 
 export function transportFor(config: Config, log: Logger): Transport {
   return config.bus === 'memory' ? new MemoryTransport(config.memoryBus) : new KafkaTransport(config.kafka, log.child({ component: 'kafka' }));

@@ -1,3 +1,5 @@
+import type { BrokerHealth } from './health.ts';
+
 /**
  * What a message bus must do for the actors above it. Two implementations: Kafka (kafkajs, for Redpanda)
  * and in-process memory (embedded mode and fast tests). Both pass tests/contract/transport.contract.ts.
@@ -70,6 +72,8 @@ export interface Subscription {
 
 export interface Transport {
   readonly kind: 'kafka' | 'memory';
+  /** Whether the broker can be reached, as last seen. */
+  readonly health: BrokerHealth;
   /** Sends records with every in-sync replica's acknowledgement; per-key order is kept. */
   send(records: readonly OutRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;

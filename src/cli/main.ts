@@ -1,13 +1,19 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runFeed } from '../app/feed.ts';
-import { run, type FeedChoice } from '../app/run.ts';
+import { run, type FeedChoice, type RunResult } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
-import { AlphaPandaError, ConfigError, InputError } from '../errors.ts';
-import { rootLogger } from '../log.ts';
+import type { Config } from '../config/schema.ts';
+import { AlphaPandaError, ConfigError, FeedIncomplete, InputError } from '../errors.ts';
+import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { Signals } from './signals.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const positiveNumber = (what: string) => (raw: string) => {
   const n = Number(raw);
@@ -20,21 +26,15 @@ const token = (raw: string) => {
   return n;
 };
 
-/** Ctrl-C (SIGINT) or SIGTERM ends a run cleanly: the feed stops, the pipeline drains, the summary prints. */
-function stopOnSignals(): AbortSignal {
-  const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-  process.once('SIGTERM', () => abort.abort());
-  return abort.signal;
-}
-
 interface Common {
   bus?: 'memory' | 'kafka';
   brokers?: string;
   strategies?: string;
   duration?: number;
   status: boolean;
+  json?: boolean;
   token?: number;
+  as?: string;
 }
 
 function overrides(o: Common, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -45,20 +45,54 @@ function overrides(o: Common, extra: Record<string, unknown> = {}): Record<strin
   return tree;
 }
 
-async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>, stopWhenReplayed: boolean): Promise<void> {
+/** Configuration first (validated), then the logger it describes: the status line owns a terminal, so logs drop to warnings. */
+function setup(o: Common, extra: Record<string, unknown>, quietWithStatus: boolean): { config: Config; log: Logger } {
   const config = loadConfig(process.env, overrides(o, extra));
-  // The status line owns the terminal: logs drop to warnings unless LOG_LEVEL says otherwise.
-  rootLogger.level = process.env.LOG_LEVEL ?? (o.status ? 'warn' : config.log.level);
-  const tracing = startTracing(config.telemetry, rootLogger);
-  const result = await run({ config, feed, stopWhenReplayed, status: o.status, log: rootLogger, signal: stopOnSignals(), ...(o.duration !== undefined ? { durationS: o.duration } : {}) }).finally(() => tracing.shutdown());
+  const level = process.env.LOG_LEVEL ? config.log.level : quietWithStatus && o.status ? 'warn' : config.log.level;
+  const log = config.log.file ? logToFile(config.log.file, level) : rootLogger;
+  log.level = level;
+  return { config, log };
+}
+
+const signals = new Signals(process);
+
+function printRun(result: RunResult, o: Common): void {
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ stoppedBy: result.stoppedBy, published: result.published, ...(result.replay ? { replay: { format: result.replay.format, gaps: result.replay.gaps } } : {}), summary: result.data ?? null })}\n`);
+    return;
+  }
+  if (!result.summary) {
+    const p = result.progress;
+    process.stdout.write(`stopped (${result.stoppedBy}) during start-up${p.groups ? `, with ${p.assigned} of ${p.groups} consumer groups joined` : ''}: nothing traded\n`);
+    return;
+  }
   process.stdout.write(`\n${result.summary}\n`);
   if (result.replay) process.stdout.write(`replayed ${result.published} ticks (${result.replay.format}, ${result.replay.gaps} gap(s) in the data)\n`);
 }
 
+async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>, stopWhenReplayed: boolean): Promise<void> {
+  const { config, log } = setup(o, extra, true);
+  const tracing = startTracing(config.telemetry, log);
+  const result = await run({
+    config,
+    feed,
+    stopWhenReplayed,
+    status: o.status,
+    log,
+    signal: signals.signal,
+    onStopping: (reason) => signals.deadline(config.shutdownTimeoutMs, reason),
+    launchedAt: signals.launchedAt,
+    ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+  }).finally(() => tracing.shutdown());
+  printRun(result, o);
+}
+
 const program = new Command('alpha-panda')
   .description('Actor-model stream-processing trading for Indian markets: paper-trades every strategy, trades live the ones enabled for it.')
-  .showHelpAfterError()
-  .exitOverride();
+  .version(VERSION, '-V, --version', 'print the version')
+  .showHelpAfterError('(alpha-panda --help lists the commands; alpha-panda <command> --help its options)')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 const busOptions = (c: Command) =>
   c
@@ -70,15 +104,18 @@ const busOptions = (c: Command) =>
 
 busOptions(
   program
-    .command('run', { isDefault: true })
+    .command('run')
     .description('run the whole system: feed, strategies, risk, execution, portfolio (Ctrl-C stops cleanly and prints the summary)')
     .addOption(new Option('--feed <feed>', 'where ticks come from: sim (seeded random walk), replay (--file), or none (another process publishes market.ticks)').choices(['sim', 'replay', 'none']).default('sim'))
     .option('--file <path>', 'the replay file for --feed replay')
     .option('--token <token>', 'instrument token of a replay file without an instrument column', token)
-    .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second')),
+    .option('--as <symbol>', 'replay a one-instrument file as the ticks of this instrument (e.g. an index day as its future)')
+    .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second'))
+    .option('--json', 'print the summary as JSON (stdout)'),
 ).action(async (o: Common & { feed: 'sim' | 'replay' | 'none'; file?: string; ticksPerSecond?: number }) => {
-  if (o.feed === 'replay' && !o.file) throw new InvalidArgumentError('--feed replay needs --file <path>');
-  const feed: FeedChoice = o.feed === 'replay' ? { kind: 'replay', file: o.file!, ...(o.token ? { token: o.token } : {}) } : { kind: o.feed };
+  if (o.feed === 'replay' && !o.file) throw new InvalidArgumentError('--feed replay needs --file <path> (or use: alpha-panda replay <file>)');
+  if (o.feed !== 'replay' && o.file) throw new InvalidArgumentError(`--file is for --feed replay (the feed is ${o.feed})`);
+  const feed: FeedChoice = o.feed === 'replay' ? { kind: 'replay', file: o.file!, ...(o.token ? { token: o.token } : {}), ...(o.as ? { as: o.as } : {}) } : { kind: o.feed };
   await start(o, feed, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}, false);
 });
 
@@ -87,13 +124,15 @@ busOptions(
     .command('replay <file>')
     .description('replay recorded ticks or OHLC bars (CSV or JSONL) through the pipeline, then print the summary')
     .option('--token <token>', 'instrument token, when the file has no instrument column and its name does not say', token)
+    .option('--as <symbol>', 'replay a one-instrument file as the ticks of this instrument (e.g. an index day as its future)')
     .addOption(new Option('--pace <pace>', 'fast (as fast as the pipeline takes it) or realtime').choices(['fast', 'realtime']))
-    .option('--speed <x>', 'with --pace realtime: this many times real time', positiveNumber('--speed')),
+    .option('--speed <x>', 'with --pace realtime: this many times real time', positiveNumber('--speed'))
+    .option('--json', 'print the summary as JSON (stdout)'),
 ).action(async (file: string, o: Common & { pace?: 'fast' | 'realtime'; speed?: number }) => {
   const replayCfg: Record<string, unknown> = {};
   if (o.pace) replayCfg.pace = o.pace;
   if (o.speed) replayCfg.speed = o.speed;
-  await start(o, { kind: 'replay', file, ...(o.token ? { token: o.token } : {}) }, { feed: { replay: replayCfg } }, true);
+  await start(o, { kind: 'replay', file, ...(o.token ? { token: o.token } : {}), ...(o.as ? { as: o.as } : {}) }, { feed: { replay: replayCfg } }, true);
 });
 
 busOptions(
@@ -101,26 +140,37 @@ busOptions(
     .command('feed <source>')
     .description('publish ticks to market.ticks and nothing else: source is sim, or a replay file (run pipelines with run --feed none)')
     .option('--token <token>', 'instrument token of a replay file without an instrument column', token)
+    .option('--as <symbol>', 'publish a one-instrument file as the ticks of this instrument')
     .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second')),
 ).action(async (source: string, o: Common & { ticksPerSecond?: number }) => {
-  const config = loadConfig(process.env, overrides(o, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}));
+  const { config, log } = setup(o, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}, false);
   if (config.bus === 'memory') throw new ConfigError(["feed: on the in-process bus (BUS=memory) no other process can read the ticks: use --bus kafka, or 'run', which feeds its own pipeline"]);
-  rootLogger.level = process.env.LOG_LEVEL ?? config.log.level;
-  const feed = source === 'sim' ? ({ kind: 'sim' } as const) : ({ kind: 'replay', file: source, ...(o.token ? { token: o.token } : {}) } as const);
-  const published = await runFeed({ config, feed, log: rootLogger, signal: stopOnSignals(), ...(o.duration !== undefined ? { durationS: o.duration } : {}) });
-  process.stdout.write(`published ${published} ticks to market.ticks\n`);
+  const feed = source === 'sim' ? ({ kind: 'sim' } as const) : ({ kind: 'replay', file: source, ...(o.token ? { token: o.token } : {}), ...(o.as ? { as: o.as } : {}) } as const);
+  const tty = process.stderr.isTTY;
+  const { published, unconfirmed, stoppedBy } = await runFeed({
+    config,
+    feed,
+    log,
+    signal: signals.signal,
+    onStopping: (reason) => signals.deadline(config.shutdownTimeoutMs, reason),
+    ...(o.status ? { status: (line: string) => process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`) } : {}),
+    ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+  });
+  if (o.status && tty) process.stderr.write('\n');
+  process.stdout.write(`published ${published - unconfirmed} ticks to market.ticks (${stoppedBy})\n`);
+  if (unconfirmed > 0) throw new FeedIncomplete(unconfirmed);
 });
 
 try {
   await program.parseAsync(process.argv);
-  process.exit(0);
+  process.exit(EXIT.ok);
 } catch (e) {
-  // Commander has printed its own message (or the help): usage errors exit 2, help exits 0.
-  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
-  const usage = e instanceof ConfigError || e instanceof InputError || e instanceof InvalidArgumentError;
-  if (e instanceof ConfigError || e instanceof InputError) process.stderr.write(`${e.message}\n`);
-  else if (e instanceof InvalidArgumentError) process.stderr.write(`error: ${e.message}\n`);
+  // Commander prints its own usage errors (and the help); everything else is one line here.
+  // An InvalidArgumentError from an action (commander prints its own parse errors as plain CommanderErrors).
+  if (e instanceof InvalidArgumentError) process.stderr.write(`error: ${e.message}\n`);
+  else if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  else if (e instanceof ConfigError || e instanceof InputError) process.stderr.write(`${e.message}\n`);
   else if (e instanceof AlphaPandaError) process.stderr.write(`alpha-panda stopped: ${e.message}\n`);
-  else process.stderr.write(`alpha-panda stopped: ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(usage ? 2 : 1);
+  else process.stderr.write(`alpha-panda stopped by a bug: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(exitCodeOf(e));
 }

@@ -22,6 +22,7 @@ const NAMED: Record<string, { path: string; list?: boolean }> = {
   OTEL_TRACES_EXPORTER: { path: 'telemetry.exporter' },
   OTEL_EXPORTER_OTLP_ENDPOINT: { path: 'telemetry.otlpEndpoint' },
   LOG_LEVEL: { path: 'log.level' },
+  LOG_FILE: { path: 'log.file' },
 };
 const PREFIX = 'ALPHA_PANDA_';
 
@@ -87,12 +88,25 @@ export function loadConfig(env: Env = process.env, overrides: Tree = {}): Config
   tree = merge(tree, overrides);
   const parsed = Config.safeParse(tree);
   if (parsed.success) return parsed.data;
+  const sourceOf = (path: string) => [...sources].find(([p]) => path === p || path.startsWith(`${p}.`))?.[1];
+  const where = (path: string) => {
+    const from = sourceOf(path);
+    return from ? `${from} (${path})` : path;
+  };
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
+    parsed.error.issues.flatMap((issue) => {
       const path = issue.path.map(String).join('.');
-      const from = [...sources].find(([p]) => path === p || path.startsWith(`${p}.`))?.[1];
+      if (issue.code === 'unrecognized_keys') {
+        // Name each unknown key (and the variable or file it came from), not the whole section.
+        return issue.keys.map((k) => {
+          const full = path ? `${path}.${k}` : k;
+          const from = sourceOf(full);
+          return from ? `${from}: no such setting (${full})` : `${full}: no such setting${env.ALPHA_PANDA_CONFIG ? ` (in ${env.ALPHA_PANDA_CONFIG} or the defaults)` : ''}`;
+        });
+      }
       const got = issue.path.reduce<unknown>((node, k) => (node as Tree | undefined)?.[k as string], tree);
-      return `${from ? `${from} (${path})` : path}: ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+      const shown = got === undefined || (typeof got === 'object' && got !== null) ? '' : `, got ${JSON.stringify(got)}`;
+      return [`${where(path)}: ${issue.message}${shown}`];
     }),
   );
 }

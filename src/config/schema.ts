@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { SupervisionPolicy } from '../../supervisors/policy.ts';
-import { FeeSchedule } from '../execution/fees.ts';
+import { FeeSchedules } from '../execution/fees.ts';
 import { PaperSettings } from '../execution/paper-client.ts';
 import { RiskLimits } from '../risk/limits.ts';
+import { HHMM } from '../market/market-hours.ts';
+import { LOG_LEVELS } from '../log.ts';
 
 const HostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
 const Ms = z.number().int().min(0);
@@ -25,9 +27,13 @@ export const Config = z
       maxWaitTimeMs: Ms,
       connectionTimeoutMs: Ms,
       retries: z.number().int().min(0),
+      /** A command stops (exit 1) once the broker has been unreachable this long; 0: keep retrying. */
+      unreachableExitMs: Ms,
     }),
+    /** How long a stop (Ctrl-C, SIGTERM, --duration) may take before the process exits anyway. */
+    shutdownTimeoutMs: z.number().int().positive(),
     memoryBus: z.strictObject({ partitions: z.number().int().positive(), maxBatch: z.number().int().positive(), retention: z.number().int().positive() }),
-    producer: z.strictObject({ lingerMs: Ms, maxBatch: z.number().int().positive(), retry: Backoff }),
+    producer: z.strictObject({ maxBatch: z.number().int().positive(), retry: Backoff }),
     consumer: z
       .strictObject({
         mailboxBound: z.number().int().positive(),
@@ -43,7 +49,7 @@ export const Config = z
       exporter: z.enum(['none', 'otlp', 'console']),
       otlpEndpoint: z.url(),
     }),
-    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS), file: z.string().min(1).nullable() }),
     trading: z.strictObject({
       paperEnabled: z.boolean(),
       liveEnabled: z.boolean(),
@@ -51,9 +57,11 @@ export const Config = z
       initialCapital: z.number().positive(),
       strategiesFile: z.string().min(1),
       instrumentsFile: z.string().min(1),
+      /** Intraday positions are closed from this time (IST) on real market data; null: never. */
+      squareOffAt: HHMM.nullable(),
     }),
     risk: RiskLimits,
-    fees: FeeSchedule,
+    fees: FeeSchedules,
     paper: PaperSettings,
     portfolio: z.strictObject({ snapshotIntervalMs: z.number().int().positive() }),
     feed: z.strictObject({

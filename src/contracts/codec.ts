@@ -1,27 +1,12 @@
 import type { z } from 'zod';
 import { DecodeError } from '../errors.ts';
-import { EVENT_SCHEMAS, type EventType } from './events.ts';
+import { CURRENT_VERSION, EVENT_SCHEMAS, UPCAST } from './events.ts';
 import { EnvelopeHeader, isEventType, type AnyEnvelope, type Envelope } from './envelope.ts';
-import { MARKET_TICKS } from './topics.ts';
+import { expectedTypeOf } from './topics.ts';
+
+export { expectedTypeOf };
 
 export type Decoded = { ok: true; event: AnyEnvelope } | { ok: false; error: DecodeError };
-
-/** Which event type each topic carries, by topic suffix. Topics not listed here accept any type. */
-const TYPE_BY_SUFFIX: ReadonlyArray<readonly [string, EventType]> = [
-  ['.signals.raw', 'trading_signal'],
-  ['.signals.validated', 'validated_signal'],
-  ['.signals.rejected', 'rejected_signal'],
-  ['.orders.submitted', 'order_placed'],
-  ['.orders.filled', 'order_filled'],
-  ['.orders.failed', 'order_failed'],
-  ['.pnl.snapshots', 'pnl_snapshot'],
-];
-
-export function expectedTypeOf(topic: string): EventType | undefined {
-  if (topic === MARKET_TICKS) return 'market_tick';
-  for (const [suffix, type] of TYPE_BY_SUFFIX) if (topic.endsWith(suffix)) return type;
-  return undefined;
-}
 
 export function encode(event: Envelope): Buffer {
   return Buffer.from(JSON.stringify(event));
@@ -61,6 +46,8 @@ export function decode(bytes: Buffer | string | null, topic: string): Decoded {
     const { path, message } = firstIssue(payload.error, 'data');
     return fail('schema_violation', `${type} v${version} ${message}`, path);
   }
+  const upcast = (UPCAST[type] as Record<number, (d: unknown) => unknown> | undefined)?.[version];
+  if (upcast) return { ok: true, event: { ...header.data, type, version: CURRENT_VERSION[type], data: upcast(payload.data) } as AnyEnvelope };
   return { ok: true, event: { ...header.data, type, data: payload.data } as AnyEnvelope };
 }
 

@@ -28,6 +28,8 @@ export const MarketTick = z.object({
   depth: z.object({ buy: z.array(DepthLevel).max(5), sell: z.array(DepthLevel).max(5) }).optional(),
   exchange_timestamp: Timestamp,
   timestamp: Timestamp,
+  /** Made by the simulator: no exchange session applies (market hours, square-off time). */
+  simulated: z.literal(true).optional(),
 });
 
 /** The market a signal was priced on: the price cache's view of its instrument at the deciding tick. */
@@ -36,7 +38,15 @@ export const SignalQuote = z.object({
   best_bid: Price.optional(),
   best_ask: Price.optional(),
   exchange_timestamp: Timestamp,
+  /** Priced on a simulated tick: the rules of the exchange session do not apply. */
+  simulated: z.literal(true).optional(),
 });
+
+/**
+ * Who asked for a signal: the strategy itself, the system closing an intraday position at the
+ * square-off time, or the system flattening an account that passed its daily loss limit.
+ */
+export const SignalKind = z.enum(['strategy', 'square_off', 'flatten']);
 
 export const TradingSignal = z.object({
   signal_id: z.uuid(),
@@ -48,6 +58,8 @@ export const TradingSignal = z.object({
   timestamp: Timestamp,
   reason: z.string().optional(),
   quote: SignalQuote.optional(),
+  /** Absent means 'strategy'. */
+  kind: SignalKind.optional(),
 });
 
 export const RiskCheckName = z.enum([
@@ -61,6 +73,11 @@ export const RiskCheckName = z.enum([
   'market_hours',
   'stale_price',
   'duplicate_signal',
+  'stale_day',
+  'tradable',
+  'lot_size',
+  'square_off',
+  'buying_power',
 ]);
 
 export const ValidatedSignal = z.object({
@@ -87,6 +104,18 @@ export const RejectionCode = z.enum([
   'NO_PRICE',
   'STALE_PRICE',
   'DUPLICATE_SIGNAL',
+  /** The signal's trading day is over: a later day has begun, whose state it must not touch. */
+  'STALE_DAY',
+  /** The instrument cannot be ordered (an index) or is not in the catalogue. */
+  'NOT_TRADABLE',
+  'CONTRACT_EXPIRED',
+  /** The quantity is not a whole number of lots. */
+  'LOT_SIZE',
+  /** Intraday: past the square-off time only orders that close a position pass. */
+  'SQUARE_OFF_TIME',
+  /** A square-off or flatten signal for a position this namespace does not hold. */
+  'NOTHING_TO_CLOSE',
+  'INSUFFICIENT_FUNDS',
 ]);
 
 export const RejectedSignal = z.object({
@@ -108,18 +137,37 @@ const OrderBase = {
 
 export const OrderPlaced = z.object({ ...OrderBase, price: Price, tag: z.string().max(20).optional() });
 
+const FeeBreakdownV1 = z.object({ brokerage: Money, stt: Money, exchange: Money, gst: Money, sebi: Money, stamp: Money });
+
+/** Each charge of one fill, rounded on its own, as the contract note shows them. */
 export const FeeBreakdown = z.object({
   brokerage: Money,
   stt: Money,
-  exchange: Money,
-  gst: Money,
+  /** The exchange's transaction charge. */
+  transaction: Money,
+  /** NSE's Investor Protection Fund Trust charge (shown under transaction charges by Zerodha). */
+  ipft: Money,
   sebi: Money,
+  gst: Money,
   stamp: Money,
 });
 
-export const OrderFilled = z.object({ ...OrderBase, fill_price: Price, fees: Money, fee_breakdown: FeeBreakdown.optional() });
+const OrderFilledV1 = z.object({ ...OrderBase, fill_price: Price, fees: Money, fee_breakdown: FeeBreakdownV1.optional() });
 
-export const FailureCode = z.enum(['NO_PRICE', 'BROKER_REJECTED', 'BROKER_UNAVAILABLE', 'SESSION_EXPIRED', 'RATE_LIMITED', 'LIVE_DISABLED']);
+/**
+ * v2: a fill has its own id (one order may fill in parts: broker order id + fill id is its identity,
+ * what makes a redelivered fill a no-op), and names the fee schedule it was charged by.
+ */
+export const OrderFilled = z.object({
+  ...OrderBase,
+  fill_id: z.string().min(1),
+  fill_price: Price,
+  fees: Money,
+  fee_breakdown: FeeBreakdown,
+  fee_schedule: z.string().min(1),
+});
+
+export const FailureCode = z.enum(['NO_PRICE', 'BROKER_REJECTED', 'BROKER_UNAVAILABLE', 'SESSION_EXPIRED', 'RATE_LIMITED', 'LIVE_DISABLED', 'NO_FEE_SCHEDULE']);
 
 export const OrderFailed = z.object({
   ...OrderBase,
@@ -148,6 +196,23 @@ export const PnlSnapshot = z.object({
   timestamp: Timestamp,
 });
 
+export const TradingStateName = z.enum(['ACTIVE', 'REDUCING', 'HALTED']);
+
+/**
+ * A namespace's trading state changed: published by its risk checker, so strategies stop sending what
+ * would only be rejected. `flatten` asks every strategy to close what it holds now.
+ */
+export const TradingStateChanged = z.object({
+  state: TradingStateName,
+  previous: TradingStateName,
+  cause: z.enum(['DAILY_LOSS', 'NEW_DAY', 'OPERATOR']),
+  flatten: z.boolean(),
+  trading_day: z.iso.date(),
+  loss: Money,
+  limit: Money,
+  timestamp: Timestamp,
+});
+
 /** Event type -> version -> payload schema. A new version is a new entry; old ones stay decodable. */
 export const EVENT_SCHEMAS = {
   market_tick: { 1: MarketTick },
@@ -155,9 +220,10 @@ export const EVENT_SCHEMAS = {
   validated_signal: { 1: ValidatedSignal },
   rejected_signal: { 1: RejectedSignal },
   order_placed: { 1: OrderPlaced },
-  order_filled: { 1: OrderFilled },
+  order_filled: { 1: OrderFilledV1, 2: OrderFilled },
   order_failed: { 1: OrderFailed },
   pnl_snapshot: { 1: PnlSnapshot },
+  trading_state: { 1: TradingStateChanged },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
@@ -168,9 +234,28 @@ export const CURRENT_VERSION: { readonly [K in EventType]: number } = {
   validated_signal: 1,
   rejected_signal: 1,
   order_placed: 1,
-  order_filled: 1,
+  order_filled: 2,
   order_failed: 1,
   pnl_snapshot: 1,
+  trading_state: 1,
+};
+
+/**
+ * Upcasters: an older version's payload as the current one, so consumers see one shape. A v1 fill had
+ * one fill per order and no schedule name.
+ */
+export const UPCAST: { readonly [K in EventType]?: Record<number, (data: never) => unknown> } = {
+  order_filled: {
+    1: (d: z.infer<typeof OrderFilledV1>): OrderFilled => {
+      const b = d.fee_breakdown;
+      return {
+        ...d,
+        fill_id: '1',
+        fee_breakdown: { brokerage: b?.brokerage ?? 0, stt: b?.stt ?? 0, transaction: b?.exchange ?? 0, ipft: 0, sebi: b?.sebi ?? 0, gst: b?.gst ?? 0, stamp: b?.stamp ?? 0 },
+        fee_schedule: 'v1',
+      };
+    },
+  },
 };
 
 export type MarketTick = z.infer<typeof MarketTick>;
@@ -184,6 +269,10 @@ export type OrderFailed = z.infer<typeof OrderFailed>;
 export type FailureCode = z.infer<typeof FailureCode>;
 export type PnlSnapshot = z.infer<typeof PnlSnapshot>;
 export type RiskCheckName = z.infer<typeof RiskCheckName>;
+export type SignalKind = z.infer<typeof SignalKind>;
+export type FeeBreakdown = z.infer<typeof FeeBreakdown>;
+export type TradingStateName = z.infer<typeof TradingStateName>;
+export type TradingStateChanged = z.infer<typeof TradingStateChanged>;
 
 export interface EventData {
   market_tick: MarketTick;
@@ -194,4 +283,5 @@ export interface EventData {
   order_filled: OrderFilled;
   order_failed: OrderFailed;
   pnl_snapshot: PnlSnapshot;
+  trading_state: TradingStateChanged;
 }

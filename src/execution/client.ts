@@ -1,7 +1,7 @@
-import type { BrokerNamespace } from '../contracts/topics.ts';
 import type { FailureCode, TradingSignal } from '../contracts/events.ts';
-import type { Paise } from '../money.ts';
+import type { BrokerNamespace } from '../contracts/topics.ts';
 import type { Quote } from '../market/quote.ts';
+import type { Paise } from '../money.ts';
 import type { Charges } from './fees.ts';
 
 /** What the execution actor asks a client to do: one validated order. */
@@ -12,8 +12,16 @@ export interface OrderRequest {
   readonly quote: Quote | undefined;
 }
 
+/** One fill of an order: a broker may fill an order in parts, each with its own id. */
+export interface Fill {
+  readonly fillId: string;
+  readonly quantity: number;
+  readonly price: Paise;
+  readonly charges: Charges;
+}
+
 export type ExecutionResult =
-  | { readonly kind: 'filled'; readonly orderId: string; readonly tag: string; readonly price: Paise; readonly fillPrice: Paise; readonly charges: Charges }
+  | { readonly kind: 'filled'; readonly orderId: string; readonly tag: string; readonly price: Paise; readonly fills: readonly Fill[] }
   | { readonly kind: 'failed'; readonly orderId: string | null; readonly code: FailureCode; readonly message: string };
 
 /**

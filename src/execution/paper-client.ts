@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { toPaise } from '../money.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
+import { istDate } from '../market/market-hours.ts';
 import type { PriceBook } from '../market/price-book.ts';
+import { toPaise } from '../money.ts';
 import { uniformFor } from '../random.ts';
 import type { ExecutionClient, ExecutionResult, OrderRequest } from './client.ts';
 import type { FeeModel } from './fees.ts';
@@ -20,9 +21,11 @@ export function orderTag(signalId: string): string {
 }
 
 /**
- * The paper broker: fills at once at the price cache's price plus slippage, charges from the fee model.
- * The slippage draw depends on the seed and the signal's content (strategy, instrument, side, time), not
- * on arrival order, so a replay fills identically.
+ * The paper broker: fills at once at the price cache's price plus slippage, charged by the fee schedule
+ * in force on the trade date. Deterministic in the signal: the same signal always gets the same order id
+ * and the same fill (the slippage draw depends on the seed and the signal's content, not on arrival
+ * order), so executing a redelivered signal again after a restart makes a fill that is recognised and
+ * applied once downstream.
  */
 export class PaperClient implements ExecutionClient {
   readonly namespace = 'paper' as const;
@@ -41,13 +44,17 @@ export class PaperClient implements ExecutionClient {
 
   execute({ signal, quantity, quote }: OrderRequest): ExecutionResult {
     const token = signal.instrument_token;
+    const orderId = `PAPER-${signal.signal_id}`;
     const market = quote ?? this.prices.get(token);
     if (!market) return { kind: 'failed', orderId: null, code: 'NO_PRICE', message: `no known price for instrument ${token}: the price cache has not seen a tick` };
     const instrument = this.instruments.get(token);
-    if (!instrument) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: `instrument ${token} is not in the instrument catalogue` };
+    if (!instrument || !instrument.tradable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: `instrument ${token} cannot be ordered` };
     const u = uniformFor(this.settings.seed, `${signal.strategy_id}|${token}|${signal.signal_type}|${signal.timestamp}|${quantity}`);
     const fillPrice = paperFillPrice(signal.signal_type, market, instrument.tick, this.settings.slippageBps, u);
-    const tag = orderTag(signal.signal_id);
-    return { kind: 'filled', orderId: `PAPER-${signal.signal_id}`, tag, price: toPaise(signal.price), fillPrice, charges: this.fees(signal.signal_type, fillPrice * quantity) };
+    const tradeDate = istDate(Date.parse(signal.timestamp));
+    const segment = instrument.kind === 'future' ? 'futures' : 'equity_intraday';
+    const charges = this.fees(signal.signal_type, fillPrice * quantity, segment, tradeDate);
+    if (!charges) return { kind: 'failed', orderId: null, code: 'NO_FEE_SCHEDULE', message: `no ${segment} fee schedule was in force on ${tradeDate}: add one to fees` };
+    return { kind: 'filled', orderId, tag: orderTag(signal.signal_id), price: toPaise(signal.price), fills: [{ fillId: '1', quantity, price: fillPrice, charges }] };
   }
 }

@@ -24,13 +24,18 @@ export class TickPublisher {
     this.bound = bound;
   }
 
-  async publish(ticks: readonly MarketTick[]): Promise<void> {
+  /** Publishes, then waits while the producer is over its bound (until `signal` ends the wait). */
+  async publish(ticks: readonly MarketTick[], signal?: AbortSignal): Promise<void> {
     const now = this.clock.now();
     for (const data of ticks) {
       const event = createEvent({ type: 'market_tick', broker: 'market', source: this.source, key: String(data.instrument_token), data, now });
       this.outbox.publish(new EventRecord(MARKET_TICKS, event, {}), undefined);
       this.published++;
     }
-    if (this.outbox.backlog >= this.bound) await new Promise<void>((resolve) => this.outbox.whenBelow(this.bound >> 1, resolve));
+    if (this.outbox.backlog < this.bound || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+      this.outbox.whenBelow(this.bound >> 1, resolve);
+    });
   }
 }

@@ -27,6 +27,11 @@ export interface ReplayData {
 
 export interface ReplayOptions {
   readonly token?: number | undefined;
+  /**
+   * Replay a one-instrument file as the ticks of another (a trading symbol from the catalogue): a
+   * recorded index day traded as its future, whose price follows it.
+   */
+  readonly as?: string | undefined;
   readonly catalogue: InstrumentCatalogue;
 }
 
@@ -65,7 +70,15 @@ export function readReplayFile(file: string, opts: ReplayOptions): ReplayData {
       fail(file, ticks.lines[i]!, `${issue.path.join('.') || 'tick'}: ${issue.message}`);
     }
   }
-  return { ticks: ticks.ticks, instruments: [...new Set(ticks.ticks.map((t) => t.instrument_token))], format: ticks.format, gaps: ticks.gaps };
+  let instruments = [...new Set(ticks.ticks.map((t) => t.instrument_token))];
+  if (opts.as !== undefined) {
+    const target = opts.catalogue.bySymbolLoose(opts.as);
+    if (!target) throw new InputError([`--as ${opts.as}: not in the instrument catalogue`]);
+    if (instruments.length > 1) throw new InputError([`${file}: --as replays one instrument as another, but the file holds ${instruments.length}`]);
+    for (const t of ticks.ticks) t.instrument_token = target.token;
+    instruments = [target.token];
+  }
+  return { ticks: ticks.ticks, instruments, format: ticks.format, gaps: ticks.gaps };
 }
 
 interface Parsed {

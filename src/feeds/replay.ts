@@ -11,17 +11,27 @@ export interface Pacing {
  * Publishes recorded ticks: as fast as the pipeline takes them (in batches), or paced to their own
  * timestamps divided by `speed`, never sleeping longer than `maxGapMs` across a gap.
  */
-export async function replay(ticks: readonly MarketTick[], publisher: TickPublisher, pacing: Pacing, stopped: () => boolean = () => false): Promise<void> {
+export async function replay(ticks: readonly MarketTick[], publisher: TickPublisher, pacing: Pacing, signal?: AbortSignal): Promise<void> {
   if (pacing.pace === 'fast') {
-    for (let i = 0; i < ticks.length && !stopped(); i += 1000) await publisher.publish(ticks.slice(i, i + 1000));
+    for (let i = 0; i < ticks.length && !signal?.aborted; i += 1000) await publisher.publish(ticks.slice(i, i + 1000), signal);
     return;
   }
-  for (let i = 0; i < ticks.length && !stopped(); i++) {
+  for (let i = 0; i < ticks.length && !signal?.aborted; i++) {
     if (i > 0) {
       const gap = Date.parse(ticks[i]!.exchange_timestamp) - Date.parse(ticks[i - 1]!.exchange_timestamp);
       const wait = Math.min(gap / pacing.speed, pacing.maxGapMs);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait, signal);
     }
-    await publisher.publish([ticks[i]!]);
+    await publisher.publish([ticks[i]!], signal);
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
 }

@@ -63,6 +63,7 @@ export class SimMarket {
       depth: { buy: [0, 1, 2, 3, 4].map((i) => level(-1, i)), sell: [0, 1, 2, 3, 4].map((i) => level(1, i)) },
       exchange_timestamp: iso,
       timestamp: iso,
+      simulated: true,
     };
   }
 }

@@ -20,6 +20,19 @@ export function istDate(ts: number): string {
   return new Date(ts + IST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** Minutes since midnight IST of an instant. */
+export function istMinutes(ts: number): number {
+  const ist = new Date(ts + IST_OFFSET_MS);
+  return ist.getUTCHours() * 60 + ist.getUTCMinutes();
+}
+
+/** 'HH:MM' (IST) as minutes since midnight. */
+export function minutesOf(hhmm: string): number {
+  return minutes(hhmm);
+}
+
+export { HHMM };
+
 /** Is the market open at `ts` (ms since the epoch)? Weekends and listed holidays are closed. */
 export function isMarketOpen(hours: MarketHours, ts: number): boolean {
   if (!hours.enabled) return true;

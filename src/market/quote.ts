@@ -11,6 +11,8 @@ export interface Quote {
   readonly volume: number;
   /** Exchange time of the tick, ms since the epoch. */
   readonly exchangeTs: number;
+  /** From the simulator: no exchange session applies to it. */
+  readonly simulated: boolean;
 }
 
 /** The quote a tick establishes. Pure: the price cache and the strategy shell both use it. */
@@ -24,6 +26,7 @@ export function quoteOf(tick: MarketTick): Quote {
     ask: ask ? toPaise(ask.price) : undefined,
     volume: tick.volume,
     exchangeTs: Date.parse(tick.exchange_timestamp),
+    simulated: tick.simulated === true,
   };
 }
 
@@ -38,6 +41,7 @@ export interface WireQuote {
   best_bid?: number | undefined;
   best_ask?: number | undefined;
   exchange_timestamp: string;
+  simulated?: true | undefined;
 }
 
 export function toWire(q: Quote): WireQuote {
@@ -46,6 +50,7 @@ export function toWire(q: Quote): WireQuote {
     ...(q.bid !== undefined ? { best_bid: q.bid / 100 } : {}),
     ...(q.ask !== undefined ? { best_ask: q.ask / 100 } : {}),
     exchange_timestamp: new Date(q.exchangeTs).toISOString(),
+    ...(q.simulated ? { simulated: true as const } : {}),
   };
 }
 
@@ -57,5 +62,6 @@ export function fromWire(token: number, w: WireQuote): Quote {
     ask: w.best_ask !== undefined ? toPaise(w.best_ask) : undefined,
     volume: 0,
     exchangeTs: Date.parse(w.exchange_timestamp),
+    simulated: w.simulated === true,
   };
 }

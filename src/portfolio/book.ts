@@ -1,5 +1,6 @@
 import type { OrderFilled } from '../contracts/events.ts';
 import { toPaise, type Paise } from '../money.ts';
+import { Once } from '../once.ts';
 import { applyFill, FLAT, unrealized, type Position } from './position.ts';
 
 /** One strategy's account: positions by instrument, cash, fees. Totals are sums of these. */
@@ -22,10 +23,13 @@ export interface AccountTotals {
 
 /**
  * The portfolio's books for one broker namespace: one account per strategy, each starting with the same
- * capital. Pure data plus pure updates; the portfolio actor owns one.
+ * capital. Each fill is applied once, by its broker order id and fill id, however often it is delivered
+ * (the same record twice, or the same fill re-published under a new envelope id). Pure data plus pure
+ * updates; the portfolio actor owns one.
  */
 export class PortfolioBook {
   readonly accounts = new Map<string, Account>();
+  private readonly applied = new Once();
   private readonly initialCash: Paise;
 
   constructor(initialCash: Paise) {
@@ -38,7 +42,14 @@ export class PortfolioBook {
     return a;
   }
 
-  apply(fill: OrderFilled): void {
+  /** Opens the account of a configured strategy, so the totals count it before it trades. */
+  open(strategyId: string): void {
+    this.account(strategyId);
+  }
+
+  /** Applies a fill unless it was applied before; true when it changed the book. */
+  apply(fill: OrderFilled): boolean {
+    if (!this.applied.first(`${fill.order_id}|${fill.fill_id}`)) return false;
     const a = this.account(fill.strategy_id);
     const signed = fill.signal_type === 'BUY' ? fill.quantity : -fill.quantity;
     const price = toPaise(fill.fill_price);
@@ -47,6 +58,7 @@ export class PortfolioBook {
     a.cash += -signed * price - fees;
     a.fees += fees;
     a.fills++;
+    return true;
   }
 
   totals(strategyId: string, mark: (token: number) => Paise | undefined): AccountTotals {

@@ -1,149 +1,193 @@
-import type { OrderFailed, OrderFilled, RiskCheckName, TradingSignal } from '../contracts/events.ts';
-import { istDate } from '../market/market-hours.ts';
+import type { OrderFailed, OrderFilled, RiskCheckName, TradingSignal, TradingStateChanged } from '../contracts/events.ts';
+import type { Instrument } from '../market/instruments.ts';
+import { istDate, istMinutes, minutesOf } from '../market/market-hours.ts';
 import { fromWire, type Quote } from '../market/quote.ts';
 import { toPaise, type Paise } from '../money.ts';
-import { applyFill, FLAT, type Position } from '../portfolio/position.ts';
-import { CHECKS, type Denial, type RiskView } from './checks.ts';
+import { Once } from '../once.ts';
+import { RiskBook } from './book.ts';
+import { CHECKS, reduces, type Denial, type RiskView } from './checks.ts';
 import type { RiskLimits, TradingState } from './limits.ts';
+import { RateWindow } from './rate-window.ts';
 
-/** The judgement, and the trading-state change the signal's price caused on the way (if any). */
-export type Verdict = ({ readonly ok: true; readonly checks: readonly RiskCheckName[] } | { readonly ok: false; readonly denial: Denial }) & { readonly change?: StateChange };
+/** A judgement: the quantity that may be ordered and the checks passed, or the denial. */
+export type Judgement = { readonly ok: true; readonly quantity: number; readonly checks: readonly RiskCheckName[] } | { readonly ok: false; readonly denial: Denial };
 
-export interface StateChange {
-  readonly from: TradingState;
-  readonly to: TradingState;
-  readonly lossPaise: Paise;
+/** The judgement, and the trading-state changes the signal caused on the way (a new day, a loss). */
+export type Verdict = Judgement & { readonly changes: readonly StateChange[] };
+
+export type StateChange = Omit<TradingStateChanged, 'timestamp'>;
+
+export interface RiskContext {
+  readonly instrument: (token: number) => Instrument | undefined;
+  /** Starting cash of each strategy's account, paise. */
+  readonly capital: Paise;
+  /** Intraday square-off time (IST 'HH:MM'): after it only closing orders pass. Null: none. */
+  readonly squareOffAt: string | null;
 }
+
+const MINUTE = 60_000;
 
 /**
  * One namespace's risk state and the checks over it, in event time (a signal's own timestamp), so a
- * replay is judged exactly as the live day was. Positions are reserved when a signal is validated and
- * released if its order fails; realized P&L and fees come from fills. Synchronous, no I/O.
+ * replay is judged as the day was, whatever order the strategies' signals arrive in: rate limits count
+ * the orders around each signal's own time, prices move only forward in event time, and a signal from
+ * a day that has ended is refused (STALE_DAY) instead of rolling the day back. Positions are reserved
+ * when a signal is validated and released if its order fails; realized P&L and fees come from fills,
+ * each applied once however often it is delivered. Synchronous, no I/O.
  */
 export class RiskEngine {
   private readonly limits: RiskLimits;
-  private readonly reserved = new Map<string, Map<number, number>>();
-  /** Reserved net quantity per instrument, across strategies (kept with `reserved`). */
-  private readonly instrumentQty = new Map<number, number>();
-  private readonly lastPrice = new Map<number, Paise>();
-  /** Filled positions per strategy and instrument, and their totals, kept incrementally. */
-  private readonly filled = new Map<string, Position>();
-  private readonly filledByInstrument = new Map<number, { quantity: number; cost: Paise }>();
-  private realizedMinusFees: Paise = 0;
-  private orderTimes: number[] = [];
+  private readonly context: RiskContext;
+  readonly book: RiskBook;
+  private readonly orders = new RateWindow();
   private day = '';
-  private ordersToday = 0;
-  private seen = new Set<string>();
-  private dayStartNet = 0;
+  private dayStartNet: Paise = 0;
+  /** Signal ids judged (a second signal with one is a DUPLICATE_SIGNAL); fills and failures applied. */
+  private readonly judged = new Once();
+  private readonly applied = new Once();
+  /** Envelope ids of signals handled: a redelivered event is not judged again (its verdict is on its way). */
+  readonly delivered = new Once();
   state: TradingState = 'ACTIVE';
 
-  constructor(limits: RiskLimits) {
+  constructor(limits: RiskLimits, context: RiskContext) {
     this.limits = limits;
+    this.context = context;
+    this.book = new RiskBook(context.capital, context.instrument, limits.leverage);
+  }
+
+  get tradingDay(): string {
+    return this.day;
   }
 
   /** Judges a signal; a pass reserves its position change and counts it against the rate limits. */
   evaluate(signal: TradingSignal, bookQuote: Quote | undefined): Verdict {
     const now = Date.parse(signal.timestamp);
-    this.rollDay(now);
+    const day = istDate(now);
+    const changes: StateChange[] = [];
+    if (day > this.day) {
+      const c = this.roll(day);
+      if (c) changes.push(c);
+    }
     const quote = signal.quote ? fromWire(signal.instrument_token, signal.quote) : bookQuote;
-    if (quote) this.lastPrice.set(signal.instrument_token, quote.last);
+    if (quote && day === this.day) this.book.mark(signal.instrument_token, quote.last, quote.exchangeTs);
     // A new price moves unrealized P&L: the loss limit is judged before the signal is.
-    const change = this.reassess();
-    const view = this.view(signal, now, quote);
+    const loss = this.reassess();
+    if (loss) changes.push(loss);
+    const judgement = this.judge(signal, now, day, quote);
+    return { ...judgement, changes };
+  }
+
+  private judge(signal: TradingSignal, now: number, day: string, quote: Quote | undefined): Judgement {
+    const token = signal.instrument_token;
+    const strategyQuantity = this.book.strategyReserved(signal.strategy_id, token);
+    const closing = signal.kind === 'square_off' || signal.kind === 'flatten';
+    const side = signal.signal_type === 'BUY' ? 1 : -1;
+    let quantity = signal.quantity;
+    if (closing) {
+      // A system close orders what this namespace holds, however much the strategy asked for.
+      if (!reduces(strategyQuantity, side)) {
+        this.judged.first(signal.signal_id);
+        return { ok: false, denial: { code: 'NOTHING_TO_CLOSE', reason: `holding ${strategyQuantity} of instrument ${token}: a ${signal.signal_type} closes nothing` } };
+      }
+      quantity = Math.min(quantity, Math.abs(strategyQuantity));
+    }
+    const delta = side * quantity;
+    const price = quote?.last ?? toPaise(signal.price);
+    const marginRate = this.book.marginRate(token);
+    const view: RiskView = {
+      now,
+      day,
+      latestDay: this.day,
+      tradingState: this.state,
+      quote,
+      instrument: this.context.instrument(token),
+      quantity,
+      delta,
+      closing,
+      pastSquareOff: this.context.squareOffAt !== null && !quote?.simulated && istMinutes(now) >= minutesOf(this.context.squareOffAt),
+      instrumentQuantity: this.book.instrumentReserved(token),
+      strategyQuantity,
+      strategyOtherNotional: this.book.strategyOther(signal.strategy_id, token),
+      grossOtherNotional: this.book.grossOther(token),
+      price,
+      marginUsed: this.book.margin(signal.strategy_id),
+      marginPerUnit: price * marginRate,
+      equity: this.book.equity(signal.strategy_id),
+      busiestSecond: this.orders.busiest(now, 1000),
+      busiestMinute: this.orders.busiest(now, MINUTE),
+      ordersToday: this.orders.size,
+      seenSignal: this.judged.has(signal.signal_id),
+    };
     for (const c of CHECKS) {
       const denial = c.check(signal, view, this.limits);
       if (denial) {
-        if (denial.code !== 'DUPLICATE_SIGNAL') this.seen.add(signal.signal_id);
-        return { ok: false, denial, change };
+        this.judged.first(signal.signal_id);
+        return { ok: false, denial };
       }
     }
-    this.seen.add(signal.signal_id);
-    this.reserve(signal.strategy_id, signal.instrument_token, signal.signal_type === 'BUY' ? signal.quantity : -signal.quantity);
-    this.orderTimes.push(now);
-    this.ordersToday++;
-    return { ok: true, checks: CHECKS.map((c) => c.name), change };
+    this.judged.first(signal.signal_id);
+    this.book.reserve(signal.strategy_id, token, delta);
+    this.orders.add(now);
+    return { ok: true, quantity, checks: CHECKS.map((c) => c.name) };
   }
 
-  /** A fill: realized P&L and fees move; the loss limit may change the trading state. */
-  onFill(fill: OrderFilled): StateChange | undefined {
-    const key = `${fill.strategy_id}\u0000${fill.instrument_token}`;
-    const before = this.filled.get(key) ?? FLAT;
-    const price = toPaise(fill.fill_price);
-    const after = applyFill(before, fill.signal_type === 'BUY' ? fill.quantity : -fill.quantity, price);
-    this.filled.set(key, after);
-    const agg = this.filledByInstrument.get(fill.instrument_token) ?? { quantity: 0, cost: 0 };
-    this.filledByInstrument.set(fill.instrument_token, { quantity: agg.quantity + after.quantity - before.quantity, cost: agg.cost + after.cost - before.cost });
-    this.realizedMinusFees += after.realized - before.realized - toPaise(fill.fees);
-    this.lastPrice.set(fill.instrument_token, price);
-    return this.reassess();
+  /**
+   * A fill (applied once per broker order id and fill id): realized P&L and fees move, and the loss limit
+   * may change the trading state. A fill of a day already over counts toward that day, not today.
+   */
+  onFill(fill: OrderFilled): { applied: boolean; changes: readonly StateChange[] } {
+    if (!this.applied.first(`fill|${fill.order_id}|${fill.fill_id}`)) return { applied: false, changes: [] };
+    const ts = Date.parse(fill.timestamp);
+    const day = istDate(ts);
+    const changes: StateChange[] = [];
+    // Fills read back from the log (a restart) walk the days forward too.
+    if (day > this.day) {
+      const c = this.roll(day);
+      if (c) changes.push(c);
+    }
+    const realized = this.book.fill(fill.strategy_id, fill.instrument_token, fill.signal_type === 'BUY' ? fill.quantity : -fill.quantity, toPaise(fill.fill_price), toPaise(fill.fees), ts);
+    if (day < this.day) this.dayStartNet += realized;
+    const loss = this.reassess();
+    if (loss) changes.push(loss);
+    return { applied: true, changes };
   }
 
-  /** A failed order never happened: release what its validation reserved. */
-  onFailed(failed: OrderFailed): void {
-    this.reserve(failed.strategy_id, failed.instrument_token, failed.signal_type === 'BUY' ? -failed.quantity : failed.quantity);
+  /** A failed order never happened: release what its validation reserved (once per signal chain). */
+  onFailed(failed: OrderFailed, chain: string): boolean {
+    if (!this.applied.first(`failed|${chain}`)) return false;
+    this.book.reserve(failed.strategy_id, failed.instrument_token, failed.signal_type === 'BUY' ? -failed.quantity : failed.quantity);
+    return true;
   }
 
   /** Today's loss so far (positive = loss), marked at the last prices seen. */
   lossToday(): Paise {
-    return this.dayStartNet - this.net();
+    return this.dayStartNet - this.book.net();
   }
 
-  /** Realized - fees + unrealized, summed over strategies: per instrument, quantity x last - cost. */
-  private net(): Paise {
-    let net = this.realizedMinusFees;
-    for (const [token, p] of this.filledByInstrument) if (p.quantity !== 0 || p.cost !== 0) net += p.quantity * (this.lastPrice.get(token) ?? 0) - p.cost;
-    return net;
+  /** An operator's HALT / REDUCE / RESUME. */
+  setState(state: TradingState): StateChange | undefined {
+    if (state === this.state) return undefined;
+    return this.change(state, 'OPERATOR', false);
   }
 
   private reassess(): StateChange | undefined {
     const loss = this.lossToday();
-    if (this.state === 'ACTIVE' && loss >= toPaise(this.limits.dailyLossLimit)) {
-      const from = this.state;
-      this.state = this.limits.onDailyLoss;
-      return { from, to: this.state, lossPaise: loss };
-    }
-    return undefined;
+    if (this.state !== 'ACTIVE' || loss < toPaise(this.limits.dailyLossLimit)) return undefined;
+    const to = this.limits.onDailyLoss === 'HALTED' ? 'HALTED' : 'REDUCING';
+    return this.change(to, 'DAILY_LOSS', this.limits.onDailyLoss === 'FLATTEN');
   }
 
-  private rollDay(now: number): void {
-    const day = istDate(now);
-    if (day === this.day) return;
+  /** A new trading day (never an earlier one): counters, the loss baseline and the state start afresh. */
+  private roll(day: string): StateChange | undefined {
     this.day = day;
-    this.ordersToday = 0;
-    this.seen = new Set();
-    this.dayStartNet = this.net();
-    this.state = 'ACTIVE';
+    this.orders.clear();
+    this.dayStartNet = this.book.net();
+    return this.state === 'ACTIVE' ? undefined : this.change('ACTIVE', 'NEW_DAY', false);
   }
 
-  private reserve(strategy: string, token: number, delta: number): void {
-    let m = this.reserved.get(strategy);
-    if (!m) this.reserved.set(strategy, (m = new Map()));
-    m.set(token, (m.get(token) ?? 0) + delta);
-    this.instrumentQty.set(token, (this.instrumentQty.get(token) ?? 0) + delta);
-  }
-
-  private view(signal: TradingSignal, now: number, quote: Quote | undefined): RiskView {
-    const token = signal.instrument_token;
-    let strategyOtherNotional = 0;
-    for (const [t, q] of this.reserved.get(signal.strategy_id) ?? []) if (t !== token) strategyOtherNotional += Math.abs(q) * (this.lastPrice.get(t) ?? 0);
-    let grossOtherNotional = 0;
-    for (const [t, q] of this.instrumentQty) if (t !== token && q !== 0) grossOtherNotional += Math.abs(q) * (this.lastPrice.get(t) ?? 0);
-    const instrumentQuantity = this.instrumentQty.get(token) ?? 0;
-    while (this.orderTimes.length > 0 && this.orderTimes[0]! <= now - 60_000) this.orderTimes.shift();
-    let inSecond = 0;
-    for (let i = this.orderTimes.length - 1; i >= 0 && this.orderTimes[i]! > now - 1000; i--) inSecond++;
-    return {
-      now,
-      tradingState: this.state,
-      quote,
-      instrumentQuantity,
-      strategyQuantity: this.reserved.get(signal.strategy_id)?.get(token) ?? 0,
-      strategyOtherNotional,
-      grossOtherNotional,
-      ordersInLastSecond: inSecond,
-      ordersInLastMinute: this.orderTimes.length,
-      ordersToday: this.ordersToday,
-      seenSignal: this.seen.has(signal.signal_id),
-    };
+  private change(to: TradingState, cause: StateChange['cause'], flatten: boolean): StateChange {
+    const previous = this.state;
+    this.state = to;
+    return { state: to, previous, cause, flatten, trading_day: this.day || '1970-01-01', loss: this.lossToday() / 100, limit: this.limits.dailyLossLimit };
   }
 }

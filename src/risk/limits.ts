@@ -17,8 +17,16 @@ export const RiskLimits = z.strictObject({
   ordersPerDay: z.number().int().positive(),
   /** Loss (realized + unrealized - fees) in a day at which trading is restricted... */
   dailyLossLimit: z.number().positive(),
-  /** ...to nothing new (HALTED) or only orders that shrink a position (REDUCING). */
-  onDailyLoss: z.enum(['HALTED', 'REDUCING']),
+  /**
+   * ...to orders that shrink a position (REDUCING, the default: exits pass), to those and a flatten of
+   * every position at once (FLATTEN), or to nothing at all (HALTED: exits are blocked too).
+   */
+  onDailyLoss: z.enum(['REDUCING', 'FLATTEN', 'HALTED']),
+  /**
+   * Intraday (MIS) leverage: the margin an open position blocks is its notional divided by this. 1 is
+   * fully funded; brokers set it per instrument and per day.
+   */
+  leverage: z.strictObject({ equity: z.number().min(1), future: z.number().min(1) }),
   marketHours: MarketHours,
   /** A price older than this (event time) cannot price an order. */
   staleAfterMs: z.number().int().positive(),

@@ -36,10 +36,17 @@ export interface ActorContext<M> {
 
 /**
  * An actor's logic: synchronous and pure where it can be (strategies, risk checks, fills), async only
- * where it talks to the outside (a broker's HTTP API). A throw is a bug or an outage: the supervisor
- * decides what happens next.
+ * where it talks to the outside (a broker). A throw is a bug or an outage: the supervisor decides what
+ * happens next. The hooks are optional, as in Akka: `preStart` after every (re)start before any
+ * message (acquire what the actor holds: a subscription), `postStop` before a restart discards the
+ * state and when the actor stops for good (release it), `afterBatch` once the messages that accumulated
+ * in one turn are all received (send what they gathered: the producer's batch); those messages are
+ * finished only when it resolves.
  */
 export interface Behaviour<S, M> {
   init(): S;
   receive(state: S, message: M, ctx: ActorContext<M>): S | Promise<S>;
+  preStart?(state: S, ctx: ActorContext<M>): S | Promise<S>;
+  postStop?(state: S, ctx: ActorContext<M>): void | Promise<void>;
+  afterBatch?(state: S, ctx: ActorContext<M>): S | Promise<S>;
 }

@@ -1,18 +1,26 @@
-import nact from 'nact';
+import type { Headers } from '../bus/transport.ts';
 import type { Clock } from '../clock.ts';
 import type { Envelope } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
-import type { Headers } from '../bus/transport.ts';
-import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.ts';
-import { ActorStoppedError } from '../errors.ts';
+import { ActorStoppedError, asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Child, Parent, RestartType } from '../../supervisors/child.ts';
+import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.ts';
 import type { ActorContext, ActorRef, Behaviour } from './actor-ref.ts';
 import { Delivery } from './delivery.ts';
 import { DrainWatch } from './drain-watch.ts';
+import { send, spawnHandler, stopActor, type NactParent, type NactRef } from './nact.ts';
 import type { DeadLetters, Outbox } from './outbox.ts';
+import type { Child, Parent, RestartType } from './supervision.ts';
 
-type Control = { readonly control: 'restart'; readonly dropHead: boolean } | { readonly control: 'suspend' } | { readonly control: 'terminate'; readonly error: Error };
+type Control =
+  | { readonly control: 'start' }
+  | { readonly control: 'restart'; readonly dropHead: boolean }
+  | { readonly control: 'suspend' }
+  | { readonly control: 'terminate'; readonly error: Error };
+
+/** The one nact message that tells a cell to work through its inbox. */
+const DRAIN = Symbol('drain');
+type NactMessage = typeof DRAIN | Control;
 
 export interface CellOptions<S, M> {
   readonly name: string;
@@ -27,26 +35,21 @@ export interface CellEnv {
   readonly deadLetters: DeadLetters;
 }
 
-/** Nothing reaches nact's own supervision: every throw is caught in the cell and reported to its parent. */
-const NACT_PROPERTIES = { onCrash: (_m: unknown, _e: unknown, ctx: { resume: unknown }) => ctx.resume };
-
-/** The one nact message that tells a cell to work through its inbox. */
-const DRAIN = Symbol('drain');
-
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
  * A supervised actor: one nact actor running a behaviour, with what nact lacks. A failing message is
- * held, not dropped: the cell suspends (holding what arrives meanwhile), reports to its supervisor and
+ * held, not dropped: the cell suspends (holding what arrives meanwhile), reports to its parent and
  * resumes with that message first when restarted, or dead-letters it when told to. Messages sent to a
  * stopped cell go to the dead letters. `pending` counts every delivery not yet finished, for backpressure.
+ * A behaviour with `preStart` starts at once; any other is made on its first message, so idle actors
+ * (thousands of strategies between ticks) stay small.
  */
 export class Cell<S, M> implements ActorRef<M>, Child {
   readonly name: string;
   readonly restartType: RestartType;
   pending = 0;
   private mode: 'running' | 'suspended' | 'stopped' = 'running';
-  /** Made by `behaviour.init()` on the first message (and after a restart): idle actors stay small. */
   private state: S | undefined;
   private started = false;
   /** Trace headers for what is published while the message in hand is handled (its span's context). */
@@ -61,36 +64,29 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   stopRequested = false;
   private drain: DrainWatch | undefined;
   private context: CellContext<M> | undefined;
-  private readonly nactRef: unknown;
-
+  private readonly nactRef: NactRef<NactMessage>;
+  private readonly behaviour: Behaviour<S, M>;
   private readonly parent: Parent;
   private readonly env: CellEnv;
 
-  constructor(
-    parentNact: unknown,
-    parent: Parent,
-    options: CellOptions<S, M>,
-    env: CellEnv,
-  ) {
+  constructor(parentNact: NactParent, parent: Parent, options: CellOptions<S, M>, env: CellEnv) {
     this.parent = parent;
     this.env = env;
     this.name = options.name;
     this.restartType = options.restartType ?? 'permanent';
     this.behaviour = options.behaviour;
-    this.nactRef = nact.spawn(parentNact as never, (state: unknown, msg: unknown) => this.onMessage(msg, state), options.name, NACT_PROPERTIES as never);
+    this.nactRef = spawnHandler<NactMessage>(parentNact, options.name, (msg) => this.onMessage(msg));
+    if (this.behaviour.preStart) send(this.nactRef, { control: 'start' });
   }
 
-  /** Made on demand: an idle actor should cost little (thousands of strategies sit idle between ticks). */
+  /** Made on demand: an idle actor should cost little. */
   get path(): string {
     return `${this.parent.path}/${this.name}`;
   }
 
-  /** One context per cell, made on its first message; its `delivery` is swapped per message after that. */
   private get ctx(): CellContext<M> {
     return (this.context ??= new CellContext(this as unknown as Cell<unknown, M>, this.env));
   }
-
-  private readonly behaviour: Behaviour<S, M>;
 
   tell(message: M): void {
     this.deliver(new Delivery(message));
@@ -122,7 +118,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    nact.dispatch(this.nactRef as never, DRAIN);
+    send(this.nactRef, DRAIN);
   }
 
   whenBelow(threshold: number, fn: () => void): void {
@@ -134,75 +130,115 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   }
 
   suspend(): void {
-    nact.dispatch(this.nactRef as never, { control: 'suspend' } satisfies Control);
+    send(this.nactRef, { control: 'suspend' });
   }
 
   restart(dropHead: boolean): void {
-    nact.dispatch(this.nactRef as never, { control: 'restart', dropHead } satisfies Control);
+    send(this.nactRef, { control: 'restart', dropHead });
   }
 
   terminate(error: Error): void {
     // Stop at once for new senders; what is already queued is dead-lettered in order as nact hands it over.
     this.mode = 'stopped';
     this.terminationError = error;
-    nact.dispatch(this.nactRef as never, { control: 'terminate', error } satisfies Control);
+    send(this.nactRef, { control: 'terminate', error });
   }
 
   /** Releases the nact actor for good (a removed child). Only once nothing is pending. */
   dispose(): void {
     this.mode = 'stopped';
-    this.whenBelow(0, () => nact.stop(this.nactRef as never));
+    this.whenBelow(0, () => stopActor(this.nactRef));
   }
 
-  private onMessage(msg: unknown, nactState: unknown): unknown {
+  private onMessage(msg: NactMessage): void | Promise<void> {
     if (msg === DRAIN) {
       const batch = this.inbox ?? [];
       this.inbox = undefined;
       this.drainScheduled = false;
-      return this.settleTurn(this.process(batch, 0), nactState);
+      return this.process(batch, 0);
     }
-    return this.settleTurn(this.control(msg as Control), nactState);
-  }
-
-  private settleTurn(result: void | Promise<void>, nactState: unknown): unknown {
-    return result ? result.then(() => nactState) : nactState;
+    return this.control(msg);
   }
 
   private control(c: Control): void | Promise<void> {
     switch (c.control) {
+      case 'start':
+        return this.process([], 0);
       case 'suspend':
         if (this.mode === 'running') this.mode = 'suspended';
         return;
       case 'terminate':
-        this.releaseHeld();
-        return;
+        return this.then(this.release(), () => this.releaseHeld());
       case 'restart': {
         this.terminationError = undefined;
-        this.started = false;
-        this.state = undefined;
         this.mode = 'running';
         const replay = this.stash ?? [];
         this.stash = undefined;
         if (c.dropHead && replay.length > 0) this.deadLetter(replay.shift()!, this.lastError, true);
-        return this.process(replay, 0);
+        return this.then(this.release(), () => this.process(replay, 0));
       }
     }
   }
 
-  /** Runs deliveries in order; stops at the first failure, holding it and the rest. */
+  private then(first: void | Promise<void>, next: () => void | Promise<void>): void | Promise<void> {
+    return first ? first.then(next) : next();
+  }
+
+  /** postStop on the state being discarded; a failure there is logged, never thrown (the state is gone either way). */
+  private release(): void | Promise<void> {
+    if (!this.started) return;
+    const state = this.state as S;
+    this.started = false;
+    this.state = undefined;
+    if (!this.behaviour.postStop) return;
+    const warn = (e: unknown) => this.env.log.warn({ err: asError(e), actor: this.path }, 'postStop failed');
+    try {
+      const r = this.behaviour.postStop(state, this.ctx);
+      if (r) return r.catch(warn);
+    } catch (e) {
+      warn(e);
+    }
+  }
+
+  /** init, then preStart when the behaviour has one. */
+  private begin(): void | Promise<void> {
+    this.state = this.behaviour.init();
+    this.started = true;
+    if (!this.behaviour.preStart) return;
+    const r = this.behaviour.preStart(this.state, this.ctx);
+    if (!isThenable(r)) {
+      this.state = r;
+      return;
+    }
+    return (r as Promise<S>).then((s) => {
+      this.state = s;
+    });
+  }
+
+  /**
+   * Runs deliveries in order; stops at the first failure, holding it and the rest. With `afterBatch`, the
+   * deliveries finish only once it has resolved, and a failure holds the whole batch (replayed after
+   * the restart into fresh state).
+   */
   private process(batch: Delivery<M>[], from: number): void | Promise<void> {
+    if (!this.started && this.mode === 'running') {
+      let begun: void | Promise<void>;
+      try {
+        begun = this.begin();
+      } catch (error) {
+        return this.fail(batch, from, error, true);
+      }
+      if (begun) return begun.then(() => this.process(batch, from), (error: unknown) => this.fail(batch, from, error, true));
+    }
+    const batched = this.behaviour.afterBatch !== undefined;
     for (let i = from; i < batch.length; i++) {
-      if (this.mode !== 'running') return this.hold(batch, i);
+      if (this.mode !== 'running') return this.hold(batch, batched ? 0 : i);
       const d = batch[i]!;
       this.ctx.delivery = d;
       const traced = d.trace ? startHandlingSpan(this.path, this.name, d.origin?.record.topic, d.message, d.trace) : undefined;
       this.publishHeaders = traced?.headers;
       let next: S | Promise<S>;
       try {
-        if (!this.started) {
-          this.state = this.behaviour.init();
-          this.started = true;
-        }
         next = this.behaviour.receive(this.state as S, d.message, this.ctx);
       } catch (error) {
         if (traced) endSpan(traced.span, error);
@@ -213,7 +249,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
           (state) => {
             if (traced) endSpan(traced.span);
             this.state = state;
-            this.finish(d);
+            if (!batched) this.finish(d);
             return this.process(batch, i + 1);
           },
           (error: unknown) => {
@@ -224,8 +260,24 @@ export class Cell<S, M> implements ActorRef<M>, Child {
       }
       if (traced) endSpan(traced.span);
       this.state = next;
-      this.finish(d);
+      if (!batched) this.finish(d);
     }
+    if (batched && batch.length > 0 && this.mode === 'running') return this.completeBatch(batch);
+  }
+
+  private completeBatch(batch: Delivery<M>[]): void | Promise<void> {
+    const done = (state: S) => {
+      this.state = state;
+      for (const d of batch) this.finish(d);
+    };
+    let r: S | Promise<S>;
+    try {
+      r = this.behaviour.afterBatch!(this.state as S, this.ctx);
+    } catch (error) {
+      return this.fail(batch, 0, error);
+    }
+    if (!isThenable(r)) return done(r);
+    return (r as Promise<S>).then(done, (error: unknown) => this.fail(batch, 0, error));
   }
 
   private finish(d: Delivery<M>): void {
@@ -239,13 +291,14 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     }
   }
 
-  private fail(batch: Delivery<M>[], index: number, error: unknown): void {
-    const d = batch[index]!;
-    d.attempts++;
+  /** A failure while handling batch[index] (or while starting, `starting`): hold, suspend, tell the parent. */
+  private fail(batch: Delivery<M>[], index: number, error: unknown, starting = false): void {
+    const d = starting ? undefined : batch[index];
+    if (d) d.attempts++;
     this.lastError = error;
     this.mode = 'suspended';
-    this.hold(batch, index);
-    this.parent.childFailed(this, error, d);
+    this.hold(batch, this.behaviour.afterBatch && !starting ? 0 : index);
+    this.parent.childFailed(this, error, d as Delivery | undefined);
   }
 
   private hold(batch: Delivery<M>[], from: number): void {
@@ -277,7 +330,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
 
   /** Publishes an event caused by the message in hand (ActorContext.publish). */
   publishCaused(topic: string, event: Envelope): void {
-    const cause = this.ctx.delivery;
+    const cause = this.ctx.delivery as Delivery<M> | undefined;
     // A signal starts a chain and a trace; anything else carries on the trace of the message in hand.
     const startsChain = event.correlation_id === event.id && event.causation_id !== null;
     const headers = startsChain ? startChainTrace(event) : this.publishHeaders ? { ...this.publishHeaders } : cause?.trace ? { ...cause.trace } : {};

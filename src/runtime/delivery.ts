@@ -27,6 +27,11 @@ export class Delivery<M = unknown> {
   handled = false;
   settled = false;
   failed = false;
+  /**
+   * A message that must never be dropped to the dead letters, however often it fails (an actor's own
+   * lifecycle command, such as a consumer's re-subscribe): its supervisor keeps restarting with backoff.
+   */
+  sticky = false;
 
   constructor(message: M, origin?: Origin, ack?: Ack, trace?: Headers) {
     this.message = message;

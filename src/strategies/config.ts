@@ -54,9 +54,9 @@ export function parseStrategies(doc: unknown, source: string, catalogue: Instrum
       throw new ConfigError([`${at}: ${issues.join('; ')}`]);
     }
     const instruments = e.instruments.map((i) => {
-      if (typeof i === 'number') return catalogue.require(i, at).token;
-      const found = catalogue.bySymbolLoose(i);
+      const found = typeof i === 'number' ? catalogue.require(i, at) : catalogue.bySymbolLoose(i);
       if (!found) throw new ConfigError([`${at}: instrument '${i}' is not in the instrument catalogue`]);
+      if (!found.tradable) throw new ConfigError([`${at}: ${found.symbol} is ${found.kind === 'index' ? 'an index' : `an ${found.kind}`}, which no broker accepts an order for: trade a tradable instrument (for an index, its future)`]);
       return found.token;
     });
     if (e.enabled) out.push({ id: e.id, strategy, instruments: [...new Set(instruments)], params: params.data, live: e.live });

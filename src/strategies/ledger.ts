@@ -1,3 +1,5 @@
+import { Once } from '../once.ts';
+
 /**
  * What a strategy holds, as it should decide from: filled quantity plus its signals still in flight (sent,
  * not yet filled, rejected or failed), per instrument. A signal's chain id (its paper event's id, the
@@ -6,6 +8,8 @@
  * strategy actor: a restart of the actor must not make the strategy forget what it holds.
  */
 export class StrategyLedger {
+  /** Fills applied, by broker order id and fill id: a redelivered fill changes nothing. */
+  private applied: Once | undefined;
   // Made on first use: most of a thousand strategies hold nothing most of the time.
   private held: Map<number, number> | undefined;
   private inFlight: Map<string, { token: number; quantity: number }> | undefined;
@@ -21,8 +25,12 @@ export class StrategyLedger {
     this.add(token, quantity);
   }
 
-  /** A fill of the chain (or of one this process never sent: a fill read back from the log). */
-  filled(chainId: string, token: number, quantity: number): void {
+  /**
+   * A fill of the chain (or of one this process never sent: a fill read back from the log), once per
+   * `fillKey` (broker order id and fill id).
+   */
+  filled(chainId: string, token: number, quantity: number, fillKey: string): void {
+    if (!(this.applied ??= new Once(10_000)).first(fillKey)) return;
     const sent = this.inFlight?.get(chainId);
     if (sent) this.inFlight!.delete(chainId);
     this.add(token, quantity - (sent?.quantity ?? 0));

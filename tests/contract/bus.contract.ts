@@ -5,7 +5,7 @@ import { DLT } from '../../src/contracts/dead-letter.ts';
 import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
 import { dlqOf } from '../../src/contracts/topics.ts';
 import type { ActorRef } from '../../src/runtime/actor-ref.ts';
-import type { ActorSystem } from '../../src/runtime/actor-system.ts';
+import type { ActorSystem } from '../../src/app/actor-system.ts';
 import { collect, makeSystem, makeTransport, recordOf, tick, uniqueTopic, waitFor, type TransportKind } from '../support/harness.ts';
 
 const consumerDefaults = { fromBeginning: true, mailboxBound: 1000, mailboxLowWater: 500, outboxBound: 10_000, commitIntervalMs: 50 };

@@ -20,7 +20,7 @@ describe('a new deployment on an existing log', () => {
     const signal: TradingSignal = { signal_id: randomUUID(), strategy_id: 'old', instrument_token: RELIANCE, signal_type: 'BUY', quantity: 10, price: 1385, timestamp: at, quote: { last_price: 1385, exchange_timestamp: at } };
     const raw = createEvent({ type: 'trading_signal', broker: 'paper', source: 'strategy/old', key: 'old', data: signal, now });
     const validated = createEvent({ type: 'validated_signal', broker: 'paper', source: 'risk/paper', key: 'old', data: { original_signal: signal, validated_quantity: 10, validated_price: 1385, risk_checks: [], timestamp: at }, cause: raw, now });
-    const filled = createEvent({ type: 'order_filled', broker: 'paper', source: 'execution/paper', key: 'old', data: { strategy_id: 'old', instrument_token: RELIANCE, signal_type: 'BUY', quantity: 10, order_id: 'PAPER-1', execution_mode: 'paper', timestamp: at, fill_price: 1385, fees: 3.36 }, cause: validated, now });
+    const filled = createEvent({ type: 'order_filled', broker: 'paper', source: 'execution/paper', key: 'old', data: { strategy_id: 'old', instrument_token: RELIANCE, signal_type: 'BUY', quantity: 10, order_id: 'PAPER-1', fill_id: '1', execution_mode: 'paper', timestamp: at, fill_price: 1385, fees: 3.36, fee_breakdown: { brokerage: 2.77, stt: 0, transaction: 0.41, ipft: 0.01, sebi: 0.01, gst: 0.57, stamp: 0.42 }, fee_schedule: 'zerodha-eq-intraday-2024-10' }, cause: validated, now });
     await transport.send([new EventRecord(paper.signalsRaw, raw, {}), new EventRecord(paper.signalsValidated, validated, {}), new EventRecord(paper.ordersFilled, filled, {})]);
 
     const system = makeSystem(transport);

@@ -5,7 +5,7 @@ import type { ExecutionClient, ExecutionResult, OrderRequest } from '../../src/e
 import { namespacesFor } from '../../src/execution/routing.ts';
 import { rootLogger } from '../../src/log.ts';
 import { makeTransport } from '../support/harness.ts';
-import { keepOpen, NIFTY_DAY, recordTopics, testConfig } from '../support/pipeline.ts';
+import { keepOpen, NIFTY_FEED, recordTopics, testConfig } from '../support/pipeline.ts';
 
 /** Stands in for the broker a live client talks to: records every order it is asked to place. */
 class RecordingLiveClient implements ExecutionClient {
@@ -24,9 +24,9 @@ async function tradeDay(liveEnabled: boolean) {
   const recorder = await recordTopics(transport, Object.values(topicsFor('zerodha')));
   try {
     // The fixture's nifty-momentum strategy is enabled for live trading.
-    const result = await run({ config: testConfig({ trading: { liveEnabled } }), feed: { kind: 'replay', file: NIFTY_DAY }, stopWhenReplayed: true, status: false, log: rootLogger, transport, liveClients: { zerodha: live } });
+    const result = await run({ config: testConfig({ trading: { liveEnabled } }), feed: NIFTY_FEED, stopWhenReplayed: true, status: false, log: rootLogger, transport, liveClients: { zerodha: live } });
     await new Promise((r) => setTimeout(r, 100));
-    return { live, liveTopicRecords: recorder.records.length, namespaces: result.pipeline.namespaces, paperFills: result.pipeline.stats.fills };
+    return { live, liveTopicRecords: recorder.records.length, namespaces: result.pipeline!.namespaces, paperFills: result.pipeline!.stats.fills };
   } finally {
     await recorder.sub.stop();
     await transport.closeNow();

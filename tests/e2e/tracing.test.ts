@@ -6,7 +6,7 @@ import { topicsFor } from '../../src/contracts/topics.ts';
 import { rootLogger } from '../../src/log.ts';
 import { spanContextOf } from '../../src/telemetry/trace-context.ts';
 import { makeTransport, waitFor } from '../support/harness.ts';
-import { decodeAll, keepOpen, NIFTY_DAY, recordTopics, testConfig } from '../support/pipeline.ts';
+import { decodeAll, keepOpen, NIFTY_FEED, recordTopics, testConfig } from '../support/pipeline.ts';
 
 describe('tracing', () => {
   it('each signal chain is one trace: every event of the chain carries it, and each actor that handled it recorded a span in it', async () => {
@@ -15,8 +15,8 @@ describe('tracing', () => {
     const transport = keepOpen(makeTransport('memory'));
     const recorder = await recordTopics(transport, Object.values(topicsFor('paper')).filter((t) => !t.endsWith('snapshots')));
     try {
-      const result = await run({ config: testConfig(), feed: { kind: 'replay', file: NIFTY_DAY }, stopWhenReplayed: true, status: false, log: rootLogger, transport });
-      const s = result.pipeline.stats;
+      const result = await run({ config: testConfig(), feed: NIFTY_FEED, stopWhenReplayed: true, status: false, log: rootLogger, transport });
+      const s = result.pipeline!.stats;
       await waitFor(() => recorder.records.length >= s.signals + s.validated + s.rejected + 2 * s.fills, 'every chain event recorded');
       const events = decodeAll(recorder.records);
       const traceOfChain = new Map<string, string>();

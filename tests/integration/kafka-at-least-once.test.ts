@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
-import type { ActorSystem } from '../../src/runtime/actor-system.ts';
+import type { ActorSystem } from '../../src/app/actor-system.ts';
 import { makeSystem, makeTransport, recordOf, tick, uniqueTopic, waitFor } from '../support/harness.ts';
 
 const kafka = new Kafka({ clientId: 'offsets-probe', brokers: [inject('kafkaBrokers')], logLevel: logLevel.NOTHING });
@@ -45,11 +45,15 @@ describe('Kafka consumer actor: at-least-once', () => {
     await producer.send(Array.from({ length: 30 }, (_, i) => recordOf(topic, tick(42, 100 + i))));
     const done: Array<[number, number]> = [];
     let open = false;
+    let held = false;
     let release: () => void = () => undefined;
-    const gate = () => (open ? Promise.resolve() : new Promise<void>((r) => (release = () => ((open = true), r()))));
+    const gate = () => (open ? Promise.resolve() : new Promise<void>((r) => ((held = true), (release = () => ((open = true), r())))));
     const sys = await start(groupId, topic, done, gate);
-    await new Promise((r) => setTimeout(r, 1500));
-    // Held at the first message: nothing processed, nothing committed.
+    await waitFor(() => held, 'the first message to reach the actor');
+    // Let several commit intervals pass while the first message is held: nothing may be committed.
+    const stats = sys.consumers[0]!.stats;
+    const ticks = stats.commitTicks;
+    await waitFor(() => stats.commitTicks >= ticks + 5, 'five commit intervals');
     expect(done).toEqual([]);
     expect([...(await committed(groupId, topic)).values()].every((o) => o <= 0)).toBe(true);
     release();

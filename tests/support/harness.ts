@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../../src/clock.ts';
 import { encode } from '../../src/contracts/codec.ts';
 import { createEvent, type Envelope } from '../../src/contracts/envelope.ts';
 import { rootLogger } from '../../src/log.ts';
-import { ActorSystem } from '../../src/runtime/actor-system.ts';
+import { ActorSystem } from '../../src/app/actor-system.ts';
 import { SupervisionPolicy } from '../../supervisors/policy.ts';
 
 export type TransportKind = 'memory' | 'kafka';
@@ -25,7 +25,7 @@ export function makeSystem(transport: Transport, options: { clock?: Clock; polic
     clock: options.clock ?? systemClock,
     log: rootLogger,
     policy: SupervisionPolicy.parse({ backoff: { minMs: 10, maxMs: 100 }, ...options.policy }),
-    producer: { lingerMs: 1, maxBatch: 500, retry: { minMs: 50, maxMs: 500, randomFactor: 0, resetAfterMs: 10_000 } },
+    producer: { maxBatch: 500, retry: { minMs: 50, maxMs: 500, randomFactor: 0, resetAfterMs: 10_000 } },
     onFatal: options.onFatal ?? ((e) => rootLogger.error(e)),
     random: options.random ?? (() => 0),
   });

@@ -8,6 +8,9 @@ import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
 import type { PortfolioBook } from '../../src/portfolio/book.ts';
 
 export const NIFTY_DAY = 'data/nifty50-5min-2025-08-11.csv';
+/** The recorded index day replayed as its future (an index cannot be ordered; the future follows it). */
+export const NIFTY_FUTURE = 'NIFTY25AUGFUT';
+export const NIFTY_FEED = { kind: 'replay', file: NIFTY_DAY, as: NIFTY_FUTURE } as const;
 export const FIXTURE_STRATEGIES = 'tests/fixtures/strategies.yaml';
 
 /** The default configuration with the test strategies and any overrides (validated like a user's). */
@@ -76,5 +79,5 @@ export function expectBookMatchesFills(book: PortfolioBook, events: readonly Any
 
 /** The transport a run uses, left open when the run closes it, so a recorder can finish reading. */
 export function keepOpen(t: Transport): Transport & { closeNow(): Promise<void> } {
-  return { kind: t.kind, send: (r) => t.send(r), subscribe: (o) => t.subscribe(o), ensureTopics: (x) => t.ensureTopics(x), close: async () => undefined, closeNow: () => t.close() };
+  return { kind: t.kind, health: t.health, send: (r) => t.send(r), subscribe: (o) => t.subscribe(o), ensureTopics: (x) => t.ensureTopics(x), close: async () => undefined, closeNow: () => t.close() };
 }

@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../../src/contracts/codec.ts';
 import { createEvent } from '../../src/contracts/envelope.ts';
-import { consumerGroup, dlqOf, MARKET_TICKS, NAMESPACED_ROLES, SHARED_ROLES, topicsFor } from '../../src/contracts/topics.ts';
+import { consumerGroup, dlqOf, expectedTypeOf, MARKET_TICKS, NAMESPACE_TOPICS, ROLES, topicsFor, type NamespacedRole, type Role, type SharedRole } from '../../src/contracts/topics.ts';
 import { tick } from '../support/harness.ts';
 
 const signalData = { signal_id: '1b4e28ba-2fa1-4d2b-883f-0016d3cca427', strategy_id: 'momo-1', instrument_token: 738561, signal_type: 'BUY' as const, quantity: 10, price: 2501.35, timestamp: '2025-08-11T04:00:00.000Z' };
 
 describe('wire contract', () => {
+  it('reads which event type a topic carries from the one topology table', () => {
+    expect(expectedTypeOf(MARKET_TICKS)).toBe('market_tick');
+    for (const family of Object.values(NAMESPACE_TOPICS)) expect(expectedTypeOf(`paper.${family.suffix}`)).toBe(family.type);
+    expect(expectedTypeOf('paper.signals.raw.dlq')).toBeUndefined();
+    expect(expectedTypeOf('other.signals.raw')).toBeUndefined();
+  });
+
+  it('upcasts a v1 fill to the current shape: one fill per order, the charges renamed, no schedule known', () => {
+    const v1 = { ...tick(1), type: 'order_filled', version: 1, data: { strategy_id: 's', instrument_token: 1, signal_type: 'BUY', quantity: 1, order_id: 'o', execution_mode: 'paper', timestamp: '2025-08-11T04:00:00.000Z', fill_price: 10, fees: 0.5, fee_breakdown: { brokerage: 0.3, stt: 0, exchange: 0.1, gst: 0.05, sebi: 0.02, stamp: 0.03 } } };
+    const d = decode(Buffer.from(JSON.stringify(v1)), topicsFor('paper').ordersFilled);
+    expect(d.ok && d.event).toMatchObject({ version: 2, data: { fill_id: '1', fee_schedule: 'v1', fee_breakdown: { transaction: 0.1, ipft: 0, brokerage: 0.3 } } });
+  });
+
   it('round-trips an event through bytes', () => {
     const e = tick(256265, 24402.05);
     const d = decode(encode(e), MARKET_TICKS);
@@ -55,12 +68,16 @@ describe('wire contract', () => {
       ordersFilled: 'zerodha.orders.filled',
       ordersFailed: 'zerodha.orders.failed',
       pnlSnapshots: 'zerodha.pnl.snapshots',
+      riskState: 'zerodha.risk.state',
     });
     expect(dlqOf('paper.signals.raw')).toBe('paper.signals.raw.dlq');
   });
 
   it('gives every role its own consumer group', () => {
-    const groups = [...SHARED_ROLES.map((r) => consumerGroup('ap', r)), ...NAMESPACED_ROLES.flatMap((r) => [consumerGroup('ap', r, 'paper'), consumerGroup('ap', r, 'zerodha')])];
+    const roles = Object.keys(ROLES) as Role[];
+    const shared = roles.filter((r): r is SharedRole => ROLES[r].scope === 'shared');
+    const namespaced = roles.filter((r): r is NamespacedRole => ROLES[r].scope === 'namespace');
+    const groups = [...shared.map((r) => consumerGroup('ap', r)), ...namespaced.flatMap((r) => [consumerGroup('ap', r, 'paper'), consumerGroup('ap', r, 'zerodha')])];
     expect(new Set(groups).size).toBe(groups.length);
     expect(consumerGroup('ap', 'risk', 'paper')).toBe('ap.paper.risk');
   });

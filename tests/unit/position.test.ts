@@ -23,7 +23,7 @@ describe('position maths in paise', () => {
 });
 
 describe('paper fill price', () => {
-  const quote = { instrumentToken: 1, last: 10_000, bid: 9_995, ask: 10_005, volume: 0, exchangeTs: 0 };
+  const quote = { instrumentToken: 1, last: 10_000, bid: 9_995, ask: 10_005, volume: 0, exchangeTs: 0, simulated: false };
 
   it('buys at the best ask and sells at the best bid when depth is known', () => {
     expect(paperFillPrice('BUY', quote, 5, 0, 0.5)).toBe(10_005);

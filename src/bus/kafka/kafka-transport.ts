@@ -1,6 +1,8 @@
 import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { TransportError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { BrokerHealth } from '../health.ts';
+import { partitionOf } from '../partition.ts';
 import type { Headers, InRecord, OutRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 
 export interface KafkaTransportOptions {
@@ -44,10 +46,13 @@ function wrap(e: unknown, what: string): TransportError {
  */
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
+  readonly health = new BrokerHealth();
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
-  private readonly consumers = new Set<Consumer>();
+  /** Every kafkajs client made, connected or still connecting: close() ends them all. */
+  private readonly clients = new Set<Consumer | Producer>();
+  private closed = false;
 
   private readonly options: KafkaTransportOptions;
   private readonly log: Logger;
@@ -66,24 +71,37 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: () => (entry) => {
         const { message, ...rest } = entry.log;
-        const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
-        this.log[level]({ kafkajs: entry.namespace, ...rest }, message);
+        if (entry.level === logLevel.ERROR) {
+          // An outage makes kafkajs log every retry: the first of an outage is logged, then one every 30 s.
+          const worth = this.health.failed(`${message}${rest.error ? `: ${String(rest.error)}` : ''}`);
+          this.log[worth ? 'warn' : 'debug']({ kafkajs: entry.namespace, ...rest, downForMs: this.health.downFor() }, message);
+          return;
+        }
+        this.log[entry.level === logLevel.WARN ? 'warn' : 'debug']({ kafkajs: entry.namespace, ...rest }, message);
       },
     });
   }
 
   private connectProducer(): Promise<Producer> {
+    if (this.closed) return Promise.reject(new TransportError('the Kafka transport is closed', { retriable: false }));
     if (!this.producerReady) {
       const producer = this.kafka.producer({
         idempotent: this.options.idempotent,
         ...(this.options.idempotent ? { maxInFlightRequests: 1 } : {}),
         allowAutoTopicCreation: true,
+        // An explicit choice (no partitioner warning): murmur2 like the Java client, written once in
+        // partition.ts so the in-process bus and ownership of a key agree with Kafka.
+        createPartitioner: () => ({ partitionMetadata, message }) => partitionOf(String(message.key ?? ''), partitionMetadata.length),
       });
+      this.clients.add(producer);
       this.producerReady = producer.connect().then(
         () => (this.producer = producer),
         (e: unknown) => {
+          this.clients.delete(producer);
           this.producerReady = undefined;
-          throw wrap(e, 'producer could not connect');
+          const error = wrap(e, 'producer could not connect');
+          this.health.failed(error.message);
+          throw error;
         },
       );
     }
@@ -100,12 +118,16 @@ export class KafkaTransport implements Transport {
     }
     try {
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      this.health.ok();
     } catch (e) {
-      throw wrap(e, 'send failed');
+      const error = wrap(e, 'send failed');
+      if (error.retriable) this.health.failed(error.message);
+      throw error;
     }
   }
 
   async subscribe(o: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new TransportError('the Kafka transport is closed', { retriable: false });
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
@@ -113,14 +135,19 @@ export class KafkaTransport implements Transport {
       maxWaitTimeInMs: this.options.maxWaitTimeMs,
       allowAutoTopicCreation: true,
     });
+    this.clients.add(consumer);
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment;
       o.onAssignment(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition }))));
     });
     consumer.on(consumer.events.CRASH, (e) => {
+      this.health.failed(`consumer ${o.groupId}: ${e.payload.error.message}`);
       // kafkajs restarts itself after retriable errors; only a crash it will not recover from is ours.
       if (!e.payload.restart) o.onCrash(wrap(e.payload.error, `consumer ${o.groupId} crashed`));
     });
+    // A fetch or heartbeat answered: the broker is there.
+    consumer.on(consumer.events.FETCH, () => this.health.ok());
+    consumer.on(consumer.events.HEARTBEAT, () => this.health.ok());
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
@@ -145,10 +172,12 @@ export class KafkaTransport implements Transport {
         },
       });
     } catch (e) {
+      this.clients.delete(consumer);
       await consumer.disconnect().catch(() => undefined);
-      throw wrap(e, `consumer ${o.groupId} could not start`);
+      const error = wrap(e, `consumer ${o.groupId} could not start`);
+      this.health.failed(error.message);
+      throw error;
     }
-    this.consumers.add(consumer);
     return {
       pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
       resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
@@ -160,7 +189,7 @@ export class KafkaTransport implements Transport {
         }
       },
       stop: async () => {
-        this.consumers.delete(consumer);
+        this.clients.delete(consumer);
         await consumer.disconnect();
       },
     };
@@ -186,10 +215,12 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /** Disconnects every client, those still connecting included (a dead broker must not hold up a stop). */
   async close(): Promise<void> {
-    for (const c of this.consumers) await c.disconnect().catch(() => undefined);
-    this.consumers.clear();
-    if (this.producer) await this.producer.disconnect().catch(() => undefined);
+    this.closed = true;
+    const clients = [...this.clients];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.disconnect().catch(() => undefined)));
     this.producer = undefined;
     this.producerReady = undefined;
   }

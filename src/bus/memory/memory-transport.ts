@@ -1,3 +1,5 @@
+import { BrokerHealth } from '../health.ts';
+import { partitionOf } from '../partition.ts';
 import type { InRecord, OutRecord, SubscribeOptions, Subscription, TopicPartition, Transport } from '../transport.ts';
 import { MemoryGroup, type MemoryMember } from './memory-group.ts';
 import { MemoryPartition } from './memory-partition.ts';
@@ -13,15 +15,6 @@ export interface MemoryTransportOptions {
 
 export const MEMORY_DEFAULTS: MemoryTransportOptions = { partitions: 4, maxBatch: 500, retention: 200_000 };
 
-/** FNV-1a: the same key always lands on the same partition, so per-key order holds. */
-export function partitionOf(key: string, partitions: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % partitions;
-}
 
 /**
  * The in-process bus: the same semantics as Kafka for one process (partitioned append-only logs, keys
@@ -30,6 +23,8 @@ export function partitionOf(key: string, partitions: number): number {
  */
 export class MemoryTransport implements Transport {
   readonly kind = 'memory' as const;
+  /** In process: never unreachable. */
+  readonly health = new BrokerHealth();
   private readonly topics = new Map<string, MemoryPartition[]>();
   private readonly groups = new Map<string, MemoryGroup>();
   private closed = false;

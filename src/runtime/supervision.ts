@@ -1,4 +1,10 @@
-import type { Delivery } from '../src/runtime/delivery.ts';
+import type { Delivery } from './delivery.ts';
+
+/**
+ * The idea of a parent, as the runtime knows it: a cell reports its failures and its normal exit to its
+ * parent, and the parent tells it to suspend, restart or terminate. What a parent decides is a
+ * supervisor's business (supervisors/); the runtime only knows these two interfaces.
+ */
 
 /**
  * permanent: always restarted; transient: restarted only after a failure, not after a normal exit;
@@ -6,7 +12,7 @@ import type { Delivery } from '../src/runtime/delivery.ts';
  */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
-/** What a supervisor can do to a child: an actor cell or another supervisor. */
+/** What a parent can do to a child: an actor cell or another supervisor. */
 export interface Child {
   readonly name: string;
   readonly path: string;
@@ -19,7 +25,7 @@ export interface Child {
   terminate(error: Error): void;
 }
 
-/** What a child reports to its supervisor. */
+/** What a child reports to its parent. */
 export interface Parent {
   readonly path: string;
   childFailed(child: Child, error: unknown, delivery: Delivery | undefined): void;

@@ -14,6 +14,8 @@ export class PipelineStats {
   rejected = 0;
   fills = 0;
   failed = 0;
+  /** Strategy signals not sent because their account's trading state would refuse them. */
+  suppressed = 0;
   readonly rejections = new Map<RejectionCode, number>();
   readonly byStrategy = new Map<string, StrategyCounts>();
 

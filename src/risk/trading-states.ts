@@ -1,0 +1,25 @@
+import type { TradingStateChanged } from '../contracts/events.ts';
+import type { BrokerNamespace } from '../contracts/topics.ts';
+
+/**
+ * What strategies know of each namespace's trading state, from the `trading_state` events its risk
+ * checker publishes: a read view (like the price book) the trading-state actor writes and strategy
+ * actors read synchronously, so a halted or reducing account does not spin out signals risk would
+ * only refuse.
+ */
+export class TradingStates {
+  private readonly states = new Map<BrokerNamespace, TradingStateChanged>();
+
+  /** Called by the trading-state actor only; an older day's state never replaces a newer one. */
+  publish(ns: BrokerNamespace, change: TradingStateChanged): void {
+    const known = this.states.get(ns);
+    if (known && (known.trading_day > change.trading_day || (known.trading_day === change.trading_day && known.timestamp > change.timestamp))) return;
+    this.states.set(ns, change);
+  }
+
+  /** The state that applies on trading day `day`: a state from an earlier day has lapsed (a new day starts ACTIVE). */
+  on(ns: BrokerNamespace, day: string): TradingStateChanged | undefined {
+    const s = this.states.get(ns);
+    return s && s.trading_day === day ? s : undefined;
+  }
+}
