@@ -1,6 +1,6 @@
 import type { OutRecord, Transport } from '../src/bus/transport.ts';
 import type { Clock, Timer } from '../src/clock.ts';
-import { isRetriable } from '../src/errors.ts';
+import { TransportError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import type { ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
 import { Delivery } from '../src/runtime/delivery.ts';
@@ -83,7 +83,10 @@ export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
         for (const item of items) item.cause?.endPublish();
         return;
       } catch (error) {
-        if (isRetriable(error)) {
+        // Only a transport's retriable failure is an outage worth waiting out; anything else (a refused
+        // record, a record that cannot be encoded) will not improve by retrying.
+        const outage = error instanceof TransportError && error.retriable;
+        if (outage || this.closing) {
           if (this.closing) {
             this.env.log.warn({ records: items.length }, 'shutting down with records unsent; their causes stay uncommitted and are delivered again');
             return;

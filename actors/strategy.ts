@@ -33,6 +33,8 @@ export interface StrategyActorEnv {
 
 type Tick = AnyEnvelope & { type: 'market_tick' };
 
+const strategyLongOnly = (i: StrategyInstance) => i.strategy.longOnly === true;
+
 /**
  * The shell around one strategy instance: hands it its ticks, turns what it asks for into
  * `trading_signal` events (each starting a chain, priced on the quote it saw), and tells it its fills.
@@ -64,7 +66,11 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
       case 'market_tick': {
         const result = strategy.onTick(state.strategy, message.data, params, sctx);
         state.strategy = result.state;
-        if (this.closeOut(message, ctx)) return state;
+        if (this.closeOut(message, ctx)) {
+          // Closing out (square-off, flatten): the strategy's own signals wait.
+          this.env.stats.suppressed += result.signals.length;
+          return state;
+        }
         for (const intent of result.signals) this.emit(message, intent, 'strategy', ctx);
         return state;
       }
@@ -132,6 +138,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
       reason: intent.reason,
       quote: toWire(quote),
       ...(kind === 'strategy' ? {} : { kind }),
+      ...(strategyLongOnly(this.instance) ? { long_only: true as const } : {}),
     };
     let tracked = false;
     const now = ctx.clock.now();

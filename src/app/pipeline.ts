@@ -283,6 +283,23 @@ export class Pipeline {
     });
   }
 
+  /**
+   * Resolves once everything published so far has been handled, outcomes included: every group caught
+   * up (in process), nothing in flight, every output confirmed. How a fast simulation lets each step of
+   * simulated time finish before the next, so strategies hear their fills as promptly as in real time.
+   */
+  async settled(signal?: AbortSignal): Promise<void> {
+    const transport = this.options.system.transport;
+    if (!transport.caughtUp) {
+      await this.quiet(Math.max(50, 2 * this.options.config.kafka.maxWaitTimeMs), 60_000, signal);
+      return;
+    }
+    for (let turns = 0; !signal?.aborted; turns++) {
+      if (this.idle && transport.caughtUp!()) return;
+      await new Promise((r) => (turns < 1000 ? setImmediate(r) : setTimeout(r, 1)));
+    }
+  }
+
   /** Nothing in flight: every consumer's deliveries finished and every output confirmed. */
   get idle(): boolean {
     return this.consumers.every((c) => c.behaviour.inFlight === 0) && this.options.system.producer.backlog === 0;

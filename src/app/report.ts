@@ -104,6 +104,6 @@ export function summaryTable(p: Pipeline, catalogue: InstrumentCatalogue): strin
   const numeric = new Set([3, 4, 5, 6, 8, 9, 10, 11]);
   const line = (r: string[]) => r.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
   const rejections = Object.entries(d.rejections).map(([code, n]) => `${code} ${n}`).join(', ');
-  const extra = d.suppressed > 0 ? `\nsignals not sent (the account's trading state would refuse them): ${d.suppressed}` : '';
+  const extra = d.suppressed > 0 ? `\nstrategy signals not sent (their account was halted, reducing or closing out): ${d.suppressed}` : '';
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), '', `rejections by reason: ${rejections || 'none'}${extra}`].join('\n');
 }

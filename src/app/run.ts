@@ -104,7 +104,15 @@ export async function run(o: RunOptions): Promise<RunResult> {
     });
     if (pipeline && !stop.signal.aborted) {
       log.info({ strategies: strategies.length, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, startupMs: Date.now() - launched }, 'alpha panda running');
-      if (o.feed.kind === 'sim') await simulate(config, catalogue, strategies.flatMap((s) => [...s.instruments]), publisher, clock, stop.signal);
+      if (o.feed.kind === 'sim') {
+        const p = pipeline;
+        await simulate(config, catalogue, strategies.flatMap((s) => [...s.instruments]), publisher, clock, stop.signal, () => p.settled(stop.signal));
+        // A fast simulation of a set length ends like a replay: once the pipeline has finished with it.
+        if (config.feed.sim.pace === 'fast' && !stop.signal.aborted) {
+          await pipeline.quiet(quietMs, 120_000, stop.signal);
+          stop.request('simulated');
+        }
+      }
       else if (o.feed.kind === 'replay') {
         await replay(data!.ticks, publisher, config.feed.replay, stop.signal);
         if (o.stopWhenReplayed && !stop.signal.aborted) {
@@ -132,19 +140,38 @@ export async function run(o: RunOptions): Promise<RunResult> {
   return { pipeline, catalogue, published: publisher.published, summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
 }
 
-/** Ticks at the configured rate for the strategies' instruments plus `extraInstruments` more, until aborted. */
-export async function simulate(config: Config, catalogue: InstrumentCatalogue, traded: number[], publisher: TickPublisher, clock: Clock, signal: AbortSignal): Promise<void> {
-  const { ticksPerSecond, extraInstruments, seed, volatility } = config.feed.sim;
+/**
+ * Ticks for the strategies' instruments plus `extraInstruments` more, until aborted: at ticksPerSecond
+ * of wall time, or (pace fast) as fast as the pipeline takes them, stamped with a simulated clock that
+ * advances 1/ticksPerSecond per tick from now, for `seconds` of simulated market.
+ */
+export async function simulate(config: Config, catalogue: InstrumentCatalogue, traded: number[], publisher: TickPublisher, clock: Clock, signal: AbortSignal, settle?: () => Promise<void>): Promise<void> {
+  const { ticksPerSecond, extraInstruments, seed, volatility, pace, seconds } = config.feed.sim;
   const chosen = new Map<number, Instrument>();
   for (const t of traded) chosen.set(t, catalogue.require(t, 'simulator'));
   for (const i of catalogue.all()) {
     if (chosen.size >= traded.length + extraInstruments) break;
-    if (!chosen.has(i.token)) chosen.set(i.token, i);
+    if (!chosen.has(i.token) && i.tradable) chosen.set(i.token, i);
   }
   if (chosen.size < new Set(traded).size + extraInstruments) {
     throw new ConfigError([`feed.sim.extraInstruments asks for ${extraInstruments} more instruments but the catalogue has only ${catalogue.all().length}; add rows to ${config.trading.instrumentsFile}`]);
   }
   const market = new SimMarket([...chosen.values()], seed, volatility);
+  if (pace === 'fast') {
+    // Steps of 50 ms of simulated time, each handled to the end (outcomes included) before the next,
+    // so the simulated market never runs ahead of what the strategies have heard.
+    const start = clock.now();
+    const total = seconds === null ? Infinity : Math.round(seconds * ticksPerSecond);
+    const step = Math.max(1, Math.round(ticksPerSecond / 20));
+    for (let i = 0; i < total && !signal.aborted; ) {
+      const n = Math.min(step, total - i);
+      await publisher.publish(Array.from({ length: n }, (_, k) => market.tick(start + Math.floor(((i + k) * 1000) / ticksPerSecond))), signal);
+      i += n;
+      if (settle) await settle();
+      else await new Promise((r) => setImmediate(r));
+    }
+    return;
+  }
   const stepMs = 20;
   let owed = 0;
   while (!signal.aborted) {

@@ -77,6 +77,11 @@ export interface Transport {
   /** Sends records with every in-sync replica's acknowledgement; per-key order is kept. */
   send(records: readonly OutRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * In process only: every group has handed out everything on its topics. A fast simulation waits for
+   * this between steps of simulated time; a transport without it is waited on by quiet periods instead.
+   */
+  caughtUp?(): boolean;
   /** Creates topics where the broker supports it (Redpanda via admin); a no-op where topics auto-create. */
   ensureTopics(topics: readonly string[]): Promise<void>;
   close(): Promise<void>;

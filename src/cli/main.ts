@@ -111,12 +111,19 @@ busOptions(
     .option('--token <token>', 'instrument token of a replay file without an instrument column', token)
     .option('--as <symbol>', 'replay a one-instrument file as the ticks of this instrument (e.g. an index day as its future)')
     .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second'))
+    .addOption(new Option('--pace <pace>', 'realtime, or fast: as fast as the pipeline takes ticks (the simulator then runs in simulated time)').choices(['fast', 'realtime']))
+    .option('--sim-seconds <n>', 'with --pace fast: simulate this many seconds of market, then stop with the summary', positiveNumber('--sim-seconds'))
     .option('--json', 'print the summary as JSON (stdout)'),
-).action(async (o: Common & { feed: 'sim' | 'replay' | 'none'; file?: string; ticksPerSecond?: number }) => {
+).action(async (o: Common & { feed: 'sim' | 'replay' | 'none'; file?: string; ticksPerSecond?: number; pace?: 'fast' | 'realtime'; simSeconds?: number }) => {
   if (o.feed === 'replay' && !o.file) throw new InvalidArgumentError('--feed replay needs --file <path> (or use: alpha-panda replay <file>)');
   if (o.feed !== 'replay' && o.file) throw new InvalidArgumentError(`--file is for --feed replay (the feed is ${o.feed})`);
+  if (o.simSeconds !== undefined && (o.feed !== 'sim' || o.pace !== 'fast')) throw new InvalidArgumentError('--sim-seconds is for --feed sim --pace fast');
   const feed: FeedChoice = o.feed === 'replay' ? { kind: 'replay', file: o.file!, ...(o.token ? { token: o.token } : {}), ...(o.as ? { as: o.as } : {}) } : { kind: o.feed };
-  await start(o, feed, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}, false);
+  const sim: Record<string, unknown> = {};
+  if (o.ticksPerSecond) sim.ticksPerSecond = o.ticksPerSecond;
+  if (o.pace && o.feed === 'sim') sim.pace = o.pace;
+  if (o.simSeconds) sim.seconds = o.simSeconds;
+  await start(o, feed, { feed: { sim, ...(o.pace && o.feed === 'replay' ? { replay: { pace: o.pace } } : {}) } }, false);
 });
 
 busOptions(

@@ -5,6 +5,7 @@ import { PaperSettings } from '../execution/paper-client.ts';
 import { RiskLimits } from '../risk/limits.ts';
 import { HHMM } from '../market/market-hours.ts';
 import { LOG_LEVELS } from '../log.ts';
+import { TelemetrySettings } from '../telemetry/tracing.ts';
 
 const HostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
 const Ms = z.number().int().min(0);
@@ -44,11 +45,7 @@ export const Config = z
       .refine((c) => c.mailboxLowWater < c.mailboxBound, { message: 'mailboxLowWater must be below mailboxBound', path: ['mailboxLowWater'] }),
     supervision: SupervisionPolicy,
     database: z.strictObject({ url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').nullable() }),
-    telemetry: z.strictObject({
-      serviceName: z.string().min(1),
-      exporter: z.enum(['none', 'otlp', 'console']),
-      otlpEndpoint: z.url(),
-    }),
+    telemetry: TelemetrySettings,
     log: z.strictObject({ level: z.enum(LOG_LEVELS), file: z.string().min(1).nullable() }),
     trading: z.strictObject({
       paperEnabled: z.boolean(),
@@ -72,6 +69,12 @@ export const Config = z
         seed: z.string().min(1),
         /** Volatility of the random walk per tick, as a fraction of price. */
         volatility: z.number().positive().max(0.05),
+        /**
+         * realtime: ticks at ticksPerSecond of wall time. fast: as fast as the pipeline takes them, in
+         * simulated time (an hour in seconds), for `seconds` of simulated market.
+         */
+        pace: z.enum(['realtime', 'fast']),
+        seconds: z.number().positive().nullable(),
       }),
       replay: z.strictObject({
         /** Paced to real time (x speed), or as fast as the pipeline takes it. */

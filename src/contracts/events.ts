@@ -60,6 +60,8 @@ export const TradingSignal = z.object({
   quote: SignalQuote.optional(),
   /** Absent means 'strategy'. */
   kind: SignalKind.optional(),
+  /** The strategy is long or flat: a sell below zero is refused (LONG_ONLY). */
+  long_only: z.literal(true).optional(),
 });
 
 export const RiskCheckName = z.enum([
@@ -78,6 +80,7 @@ export const RiskCheckName = z.enum([
   'lot_size',
   'square_off',
   'buying_power',
+  'long_only',
 ]);
 
 export const ValidatedSignal = z.object({
@@ -116,6 +119,8 @@ export const RejectionCode = z.enum([
   /** A square-off or flatten signal for a position this namespace does not hold. */
   'NOTHING_TO_CLOSE',
   'INSUFFICIENT_FUNDS',
+  /** A long-only strategy's sell would take it below zero (its entry was refused or is not there). */
+  'LONG_ONLY',
 ]);
 
 export const RejectedSignal = z.object({

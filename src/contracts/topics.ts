@@ -61,8 +61,11 @@ export function allTopics(namespaces: readonly BrokerNamespace[] = BROKER_NAMESP
   return [...base, ...base.map(dlqOf), INTERNAL_DEAD_LETTERS];
 }
 
-/** A topic a role reads: the shared tick topic, or a family of its own namespace or of a named one. */
-export type TopicRef = { readonly market: true } | { readonly family: TopicFamily; readonly of?: BrokerNamespace | 'every' };
+/**
+ * A topic a role reads: the shared tick topic, or a family of its own namespace, of every namespace,
+ * or of the primary one (paper when paper trading is on: the chain each strategy follows).
+ */
+export type TopicRef = { readonly market: true } | { readonly family: TopicFamily; readonly of?: 'primary' | 'every' };
 
 export interface RoleSpec {
   /** shared: one group per deployment; namespace: one group per broker namespace. */
@@ -84,12 +87,12 @@ export const ROLES = {
   'strategy-outcomes': {
     scope: 'shared',
     reads: [
-      { family: 'ordersFilled', of: 'paper' },
-      { family: 'signalsRejected', of: 'paper' },
-      { family: 'ordersFailed', of: 'paper' },
+      { family: 'ordersFilled', of: 'primary' },
+      { family: 'signalsRejected', of: 'primary' },
+      { family: 'ordersFailed', of: 'primary' },
     ],
     startAt: 'earliest',
-    why: 'strategies hear how their paper signals ended; rebuilds what each holds',
+    why: 'strategies hear how their signals ended (the paper chain, when paper trading is on); rebuilds what each holds',
   },
   'trading-state': { scope: 'shared', reads: [{ family: 'riskState', of: 'every' }], startAt: 'earliest', why: 'strategies learn whether their account is halted or reducing' },
   risk: { scope: 'namespace', reads: [{ family: 'signalsRaw' }], startAt: 'latest', why: 'a new group must not judge old signals again' },
@@ -101,7 +104,7 @@ export type Role = keyof typeof ROLES;
 export type SharedRole = { [R in Role]: (typeof ROLES)[R]['scope'] extends 'shared' ? R : never }[Role];
 export type NamespacedRole = Exclude<Role, SharedRole>;
 
-/** The topics `role` reads, for namespace `ns` (namespaced roles) among the active `namespaces`. */
+/** The topics `role` reads, for namespace `ns` (namespaced roles) among the active `namespaces` (the primary first). */
 export function topicsOfRole(role: Role, namespaces: readonly BrokerNamespace[], ns?: BrokerNamespace): string[] {
   const out: string[] = [];
   for (const ref of ROLES[role].reads as readonly TopicRef[]) {
@@ -109,7 +112,7 @@ export function topicsOfRole(role: Role, namespaces: readonly BrokerNamespace[],
       out.push(MARKET_TICKS);
       continue;
     }
-    const owners = ref.of === 'every' ? namespaces : ref.of ? (namespaces.includes(ref.of) ? [ref.of] : []) : ns ? [ns] : [];
+    const owners = ref.of === 'every' ? namespaces : ref.of === 'primary' ? namespaces.slice(0, 1) : ns ? [ns] : [];
     for (const owner of owners) out.push(topicsFor(owner)[ref.family]);
   }
   return out;

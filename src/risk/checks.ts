@@ -101,6 +101,13 @@ export const CHECKS: readonly RiskCheck[] = [
       v.quote?.simulated || isMarketOpen(l.marketHours, v.now) ? undefined : { code: 'MARKET_CLOSED', reason: `market closed at ${new Date(v.now).toISOString()} (open ${l.marketHours.open}-${l.marketHours.close} IST)` },
   },
   {
+    name: 'long_only',
+    check: (s, v) =>
+      s.long_only && v.strategyQuantity + v.delta < 0
+        ? { code: 'LONG_ONLY', reason: `strategy ${s.strategy_id} is long-only: selling ${v.quantity} while holding ${v.strategyQuantity} would leave it short` }
+        : undefined,
+  },
+  {
     name: 'square_off',
     check: (_s, v) =>
       v.pastSquareOff && !v.closing && !reduces(v.strategyQuantity, v.delta) ? { code: 'SQUARE_OFF_TIME', reason: 'past the intraday square-off time only orders that close a position pass' } : undefined,

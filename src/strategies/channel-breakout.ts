@@ -13,6 +13,7 @@ export const channelBreakout = defineStrategy({
   name: 'channel_breakout',
   description: 'breakouts from the high/low channel of the last N ticks',
   params: Params,
+  longOnly: true,
   init: (_p, instruments) => priceWindows(instruments),
   onTick(state, tick, p, ctx) {
     const w = roll(state, tick.instrument_token, tick.last_price, p.window);

@@ -25,23 +25,27 @@ export class StrategyLedger {
     this.add(token, quantity);
   }
 
+  private settle(chainId: string): { token: number; quantity: number } | undefined {
+    const sent = this.inFlight?.get(chainId);
+    if (!sent) return undefined;
+    this.inFlight!.delete(chainId);
+    return sent;
+  }
+
   /**
    * A fill of the chain (or of one this process never sent: a fill read back from the log), once per
    * `fillKey` (broker order id and fill id).
    */
   filled(chainId: string, token: number, quantity: number, fillKey: string): void {
     if (!(this.applied ??= new Once(10_000)).first(fillKey)) return;
-    const sent = this.inFlight?.get(chainId);
-    if (sent) this.inFlight!.delete(chainId);
+    const sent = this.settle(chainId);
     this.add(token, quantity - (sent?.quantity ?? 0));
   }
 
   /** The chain ended without a fill (rejected by risk, or the order failed): take the signal back. */
   refused(chainId: string): void {
-    const sent = this.inFlight?.get(chainId);
-    if (!sent) return;
-    this.inFlight!.delete(chainId);
-    this.add(sent.token, -sent.quantity);
+    const sent = this.settle(chainId);
+    if (sent) this.add(sent.token, -sent.quantity);
   }
 
   get pending(): number {

@@ -23,6 +23,7 @@ export const meanReversion = defineStrategy({
   name: 'mean_reversion',
   description: 'entry and exit bands in standard deviations around a rolling mean',
   params: Params,
+  longOnly: true,
   init: (_p, instruments) => priceWindows(instruments),
   onTick(state, tick, p, ctx) {
     const w = roll(state, tick.instrument_token, tick.last_price, p.window);

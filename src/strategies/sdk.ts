@@ -41,6 +41,12 @@ export interface TickResult<S> {
 export interface Strategy<P, S> {
   readonly name: string;
   readonly description: string;
+  /**
+   * Long or flat, never short: risk refuses a sell that would take the strategy below zero (LONG_ONLY).
+   * A strategy decides from what it holds including signals in flight, so without this an exit sent
+   * while its entry is in flight would become a short if the entry were refused.
+   */
+  readonly longOnly?: boolean;
   readonly params: z.ZodType<P>;
   init(params: P, instruments: readonly number[]): S;
   onTick(state: S, tick: MarketTick, params: P, ctx: StrategyContext): TickResult<S>;

@@ -18,6 +18,7 @@ export const simpleMomentum = defineStrategy({
   name: 'simple_momentum',
   description: 'price change over a lookback window crossing a threshold',
   params: Params,
+  longOnly: true,
   init: (_p, instruments) => priceWindows(instruments),
   onTick(state, tick, p, ctx) {
     const w = roll(state, tick.instrument_token, tick.last_price, p.lookback_period + 1);

@@ -2,8 +2,16 @@ import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { Config } from '../config/schema.ts';
+import { z } from 'zod';
 import type { Logger } from '../log.ts';
+
+/** Tracing settings (`telemetry` in the configuration; OTEL_* variables). */
+export const TelemetrySettings = z.strictObject({
+  serviceName: z.string().min(1),
+  exporter: z.enum(['none', 'otlp', 'console']),
+  otlpEndpoint: z.url(),
+});
+export type TelemetrySettings = z.infer<typeof TelemetrySettings>;
 
 export interface Tracing {
   /** Flushes what is buffered and stops exporting. */
@@ -15,7 +23,7 @@ export interface Tracing {
  * Tempo, an OpenTelemetry collector), `console`, or `none` (the API's no-op tracer: nothing is recorded,
  * and no trace context is started). Spans are batched off the hot path.
  */
-export function startTracing(t: Config['telemetry'], log: Logger): Tracing {
+export function startTracing(t: TelemetrySettings, log: Logger): Tracing {
   if (t.exporter === 'none') return { shutdown: async () => undefined };
   const exporter = t.exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter({ url: `${t.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` });
   const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': t.serviceName }), spanProcessors: [new BatchSpanProcessor({ exporter })] });

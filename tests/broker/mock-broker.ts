@@ -76,6 +76,7 @@ export async function startMockBroker(brokers = 1): Promise<MockBroker> {
       return next();
     },
     async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.stdin!.end();
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {

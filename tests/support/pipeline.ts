@@ -5,7 +5,10 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { decode } from '../../src/contracts/codec.ts';
 import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
+import { istDate } from '../../src/market/market-hours.ts';
+import type { InstrumentCatalogue } from '../../src/market/instruments.ts';
 import type { PortfolioBook } from '../../src/portfolio/book.ts';
+import { independentCharges } from './charges.ts';
 
 export const NIFTY_DAY = 'data/nifty50-5min-2025-08-11.csv';
 /** The recorded index day replayed as its future (an index cannot be ordered; the future follows it). */
@@ -79,5 +82,35 @@ export function expectBookMatchesFills(book: PortfolioBook, events: readonly Any
 
 /** The transport a run uses, left open when the run closes it, so a recorder can finish reading. */
 export function keepOpen(t: Transport): Transport & { closeNow(): Promise<void> } {
-  return { kind: t.kind, health: t.health, send: (r) => t.send(r), subscribe: (o) => t.subscribe(o), ensureTopics: (x) => t.ensureTopics(x), close: async () => undefined, closeNow: () => t.close() };
+  return {
+    kind: t.kind,
+    health: t.health,
+    send: (r) => t.send(r),
+    subscribe: (o) => t.subscribe(o),
+    ensureTopics: (x) => t.ensureTopics(x),
+    ...(t.caughtUp ? { caughtUp: () => t.caughtUp!() } : {}),
+    close: async () => undefined,
+    closeNow: () => t.close(),
+  };
+}
+
+/**
+ * Every fill on the log is charged what an independent calculation of the schedule in force on its
+ * trade date says, to the paisa, each charge on its own; and its fees are the sum of its breakdown.
+ * Returns how many fills were checked.
+ */
+export function expectChargesIndependent(events: readonly AnyEnvelope[], config: Config, catalogue: InstrumentCatalogue): number {
+  let checked = 0;
+  for (const e of events) {
+    if (e.type !== 'order_filled') continue;
+    const f = e.data;
+    const segment = catalogue.get(f.instrument_token)!.kind === 'future' ? 'futures' : 'equity_intraday';
+    const want = independentCharges(config.fees, segment, istDate(Date.parse(f.timestamp)), f.signal_type, f.quantity, f.fill_price);
+    const got = Object.fromEntries(Object.entries(f.fee_breakdown).map(([k, v]) => [k, Math.round(v * 100)]));
+    expect(got, `charges of ${f.order_id}`).toEqual(want.paise);
+    expect(f.fee_schedule).toBe(want.schedule);
+    expect(Math.round(f.fees * 100)).toBe(Object.values(want.paise).reduce((a, b) => a + b, 0));
+    checked++;
+  }
+  return checked;
 }

@@ -34,6 +34,17 @@ export class MemoryMember {
     this.wake();
   }
 
+  /** Nothing left to hand out: not pumping, and every owned partition read to its end. */
+  get caughtUp(): boolean {
+    if (!this.active) return true;
+    if (this.pumping || this.scheduled) return false;
+    for (const tp of this.assigned) {
+      const part = this.group.partitionsOf(tp.topic)[tp.partition]!;
+      if ((this.positions.get(key(tp.topic, tp.partition)) ?? part.start) < part.end) return false;
+    }
+    return true;
+  }
+
   owns(topic: string): boolean {
     return this.assigned.some((tp) => tp.topic === topic);
   }
@@ -144,6 +155,10 @@ export class MemoryGroup {
 
   wake(topic: string): void {
     for (const m of this.members) if (m.owns(topic)) m.wake();
+  }
+
+  get caughtUp(): boolean {
+    return this.members.every((m) => m.caughtUp);
   }
 
   private rebalance(): void {

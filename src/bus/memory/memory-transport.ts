@@ -94,6 +94,12 @@ export class MemoryTransport implements Transport {
     if (min > 0 && min !== Infinity) this.partitions(topic)[partition]!.truncateTo(min);
   }
 
+  /** Every group has handed out everything on its topics (in-process only: a simulation's clock step). */
+  caughtUp(): boolean {
+    for (const g of this.groups.values()) if (!g.caughtUp) return false;
+    return true;
+  }
+
   async ensureTopics(topics: readonly string[]): Promise<void> {
     for (const t of topics) this.partitions(t);
   }
