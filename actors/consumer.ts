@@ -43,9 +43,12 @@ export interface ConsumerEnv {
   readonly log: Logger;
 }
 
+/**
+ * The cell's own mailbox carries its lifecycle: commits, the clean stop, and a crash of the subscription
+ * (which fails the cell, for its supervisor to restart). Batches and assignments are handled in the
+ * subscription's callbacks directly (see preStart), not through the mailbox.
+ */
 export type ConsumerMessage =
-  | { readonly kind: 'batch'; readonly generation: number; readonly batch: InBatch; readonly reply: (taken: number) => void }
-  | { readonly kind: 'assigned'; readonly generation: number; readonly partitions: readonly TopicPartition[] }
   | { readonly kind: 'crashed'; readonly generation: number; readonly error: Error }
   | { readonly kind: 'commit' }
   | { readonly kind: 'stop'; readonly drainMs: number; readonly reply: () => void };
@@ -108,8 +111,6 @@ const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessage> {
   /** Survives restarts, so a message from an old subscription is never mistaken for the new one's. */
   private generation = 0;
-  /** Batch callbacks waiting for this cell: answered at once when the subscription is torn down. */
-  private readonly waiting = new Set<(taken: number) => void>();
   /** Set by a stop, at once: a subscription still connecting is dropped instead of used. */
   stopping = false;
   private current: ConsumerState | undefined;
@@ -141,36 +142,48 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
     return state;
   }
 
+  /**
+   * Batches and assignments are handled here, in the subscription's callbacks, not as messages to this
+   * cell: a batch through the mailbox would wait a full scheduler round behind every busy actor, and the
+   * broker client fetches the next batch only once this one is answered. What the callbacks touch is
+   * this subscription's own state, guarded by its generation; a throw becomes a crash message, so the
+   * supervisor still decides.
+   */
   private subscribe(state: ConsumerState, ctx: ActorContext<ConsumerMessage>): Promise<Subscription> {
     this.self = ctx.self;
     this.path = ctx.path;
     const generation = ++this.generation;
     state.generation = generation;
-    const tell = (m: ConsumerMessage) => this.tellSticky(m);
+    const live = () => generation === this.generation && !this.stopping;
     return this.env.transport.subscribe({
       groupId: this.options.groupId,
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning,
-      onBatch: (batch) =>
-        new Promise<number>((resolve) => {
-          if (this.stopping || generation !== this.generation) return resolve(0);
-          const reply = (taken: number) => {
-            this.waiting.delete(reply);
-            resolve(taken);
-          };
-          this.waiting.add(reply);
-          tell({ kind: 'batch', generation, batch, reply });
-        }),
-      onAssignment: (partitions) => tell({ kind: 'assigned', generation, partitions }),
-      onCrash: (error) => tell({ kind: 'crashed', generation, error }),
+      onBatch: async (batch) => {
+        // Not subscribed yet (the client fetched before subscribe returned): nothing taken, fetched again.
+        if (!live() || !state.subscription) return 0;
+        try {
+          return this.take(state, batch);
+        } catch (e) {
+          this.tellSticky({ kind: 'crashed', generation, error: asError(e) });
+          return 0;
+        }
+      },
+      onAssignment: (partitions) => {
+        if (generation !== this.generation) return;
+        // After a rebalance the group restarts each partition from its committed offset: in-flight acks are void.
+        state.assigned = partitions;
+        for (const t of state.trackers.values()) t.revoked = true;
+        state.trackers = new Map();
+        state.paused.clear();
+      },
+      onCrash: (error) => this.tellSticky({ kind: 'crashed', generation, error }),
     });
   }
 
   async postStop(state: ConsumerState): Promise<void> {
     state.commitTimer?.cancel();
     state.commitTimer = undefined;
-    // kafkajs waits for a batch in hand before it disconnects: answer every waiting batch first.
-    for (const reply of [...this.waiting]) reply(0);
     const sub = state.subscription;
     state.subscription = undefined;
     for (const t of state.trackers.values()) t.revoked = true;
@@ -179,17 +192,6 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
 
   async receive(state: ConsumerState, m: ConsumerMessage): Promise<ConsumerState> {
     switch (m.kind) {
-      case 'batch':
-        m.reply(m.generation === state.generation && state.subscription && !this.stopping ? this.take(state, m.batch) : 0);
-        return state;
-      case 'assigned':
-        if (m.generation !== state.generation) return state;
-        // After a rebalance the group restarts each partition from its committed offset: in-flight acks are void.
-        state.assigned = m.partitions;
-        for (const t of state.trackers.values()) t.revoked = true;
-        state.trackers = new Map();
-        state.paused.clear();
-        return state;
       case 'crashed':
         // Fails the cell: its supervisor restarts it (a new subscription from the committed offsets).
         if (m.generation === state.generation && state.subscription && !this.stopping) throw m.error;

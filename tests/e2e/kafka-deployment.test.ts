@@ -1,22 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaTransport } from '../../src/bus/kafka/kafka-transport.ts';
-import { MARKET_TICKS } from '../../src/contracts/topics.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { MARKET_TICKS, topicsFor } from '../../src/contracts/topics.ts';
+import { InstrumentCatalogue } from '../../src/market/instruments.ts';
 import { rootLogger } from '../../src/log.ts';
 import { istDate } from '../../src/market/market-hours.ts';
 import { startMockBroker, testBrokerOptions } from '../broker/mock-broker.ts';
 import { spawnCli } from '../support/cli.ts';
 import { recordTopics, waitFor } from '../support/harness.ts';
-import { decodeAll } from '../support/pipeline.ts';
+import { decodeAll, expectChargesIndependent } from '../support/pipeline.ts';
 
 interface Summary {
   summary: { strategies: Array<{ strategy: string; positions: Array<{ instrument: string; quantity: number }>; fills: number }>; totals: Array<{ fills: number }>; rejections: Record<string, number> };
 }
 
 describe('the Kafka path as a deployment runs it', () => {
-  it('the split deployment (feed sim + run --feed none, as docker-compose runs it) trades at any hour: simulated ticks say so on the wire', async () => {
+  it('the split deployment (feed sim + run --feed none, as docker-compose runs it) trades at any hour: simulated ticks say so on the wire, fills are charged to the paisa', async () => {
     const broker = await startMockBroker(1);
     const transport = new KafkaTransport(testBrokerOptions(broker.bootstrap), rootLogger);
     const ticks = await recordTopics(transport, [MARKET_TICKS]);
+    const fills = await recordTopics(transport, [topicsFor('paper').ordersFilled]);
     // Today is a holiday for the market-hours rule: real ticks could not trade now, simulated ones may.
     const env = { ALPHA_PANDA_RISK__MARKET_HOURS__HOLIDAYS: `[${istDate(Date.now())}]`, KAFKA_GROUP_PREFIX: 'split' };
     const app = spawnCli(['run', '--bus', 'kafka', '--brokers', broker.bootstrap, '--feed', 'none', '--json'], env);
@@ -32,9 +35,14 @@ describe('the Kafka path as a deployment runs it', () => {
       expect(doc.summary.rejections.MARKET_CLOSED ?? 0).toBe(0);
       await waitFor(() => ticks.records.length > 10, 'ticks read back from the log');
       expect(decodeAll(ticks.records.slice(0, 10)).every((e) => e.type === 'market_tick' && e.data.simulated === true)).toBe(true);
+      // Every fill of the simulated run, read back from the log, charged what an independent calculation says.
+      await waitFor(() => fills.records.length >= doc.summary.totals[0]!.fills, 'the fills read back from the log');
+      const checked = expectChargesIndependent(decodeAll(fills.records), loadConfig({}), InstrumentCatalogue.load('config/instruments.csv'));
+      expect(checked).toBe(doc.summary.totals[0]!.fills);
     } finally {
       app.kill('SIGKILL');
       feed.kill('SIGKILL');
+      await fills.sub.stop();
       await ticks.sub.stop();
       await transport.close();
       await broker.stop();

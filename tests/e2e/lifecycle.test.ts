@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startMockBroker } from '../broker/mock-broker.ts';
+import { privateBroker } from '../support/harness.ts';
 import { spawnCli } from '../support/cli.ts';
 
 /**
@@ -22,24 +23,34 @@ describe('stopping at every phase', () => {
   }, 90_000);
 
   it('Ctrl-C while the consumer groups are joining: out within the deadline', async () => {
-    const p = spawnCli(['run', '--bus', 'kafka', '--brokers', inject('kafkaBrokers')], { KAFKA_GROUP_PREFIX: `join-${Date.now()}` });
-    await p.waitFor(() => /starting: (connecting|joining consumer groups)/.test(p.err), 20_000, 'start-up on the status line');
-    p.kill('SIGINT');
-    expect(await p.exited).toBe(0);
-    expect(p.stopMs!).toBeLessThan(STOP_WITHIN_MS);
+    const broker = await privateBroker();
+    try {
+      const p = spawnCli(['run', '--bus', 'kafka', '--brokers', broker.bootstrap]);
+      await p.waitFor(() => /starting: (connecting|joining consumer groups)/.test(p.err), 20_000, 'start-up on the status line');
+      p.kill('SIGINT');
+      expect(await p.exited).toBe(0);
+      expect(p.stopMs!).toBeLessThan(STOP_WITHIN_MS);
+    } finally {
+      await broker.stop();
+    }
   }, 90_000);
 
   it('SIGTERM while trading over Kafka: drains, commits, prints the summary; the status clock counts from launch', async () => {
-    const p = spawnCli(['run', '--bus', 'kafka', '--brokers', inject('kafkaBrokers')], { KAFKA_GROUP_PREFIX: `steady-${Date.now()}` });
-    await p.waitFor(() => /fills [1-9]/.test(p.err), 45_000, 'fills on the status line');
-    p.kill('SIGTERM');
-    expect(await p.exited).toBe(0);
-    expect(p.stopMs!).toBeLessThan(STOP_WITHIN_MS);
-    expect(p.out).toMatch(/paper\s+TOTAL/);
-    const seconds = [...p.err.matchAll(/^\[\s*(\d+)s\]/gm)].map((m) => Number(m[1]));
-    expect(seconds[0]).toBe(1);
-    for (let i = 1; i < seconds.length; i++) expect(seconds[i]!).toBeGreaterThan(seconds[i - 1]!);
-    expect(p.err).toMatch(/starting: (connecting|joining consumer groups)[\s\S]*ticks\/s/);
+    const broker = await privateBroker();
+    try {
+      const p = spawnCli(['run', '--bus', 'kafka', '--brokers', broker.bootstrap]);
+      await p.waitFor(() => /fills [1-9]/.test(p.err), 45_000, 'fills on the status line');
+      p.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      expect(p.stopMs!).toBeLessThan(STOP_WITHIN_MS);
+      expect(p.out).toMatch(/paper\s+TOTAL/);
+      const seconds = [...p.err.matchAll(/^\[\s*(\d+)s\]/gm)].map((m) => Number(m[1]));
+      expect(seconds[0]).toBe(1);
+      for (let i = 1; i < seconds.length; i++) expect(seconds[i]!).toBeGreaterThan(seconds[i - 1]!);
+      expect(p.err).toMatch(/starting: (connecting|joining consumer groups)[\s\S]*ticks\/s/);
+    } finally {
+      await broker.stop();
+    }
   }, 90_000);
 
   it('the broker gone mid-run: the status line says for how long and what fails, and SIGTERM still ends the run with its summary', async () => {

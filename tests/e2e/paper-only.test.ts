@@ -5,7 +5,8 @@ import type { ExecutionClient, ExecutionResult, OrderRequest } from '../../src/e
 import { namespacesFor } from '../../src/execution/routing.ts';
 import { rootLogger } from '../../src/log.ts';
 import { makeTransport } from '../support/harness.ts';
-import { keepOpen, NIFTY_FEED, recordTopics, testConfig } from '../support/pipeline.ts';
+import { keepOpen, NIFTY_FEED, testConfig } from '../support/pipeline.ts';
+import type { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
 
 /** Stands in for the broker a live client talks to: records every order it is asked to place. */
 class RecordingLiveClient implements ExecutionClient {
@@ -20,15 +21,15 @@ class RecordingLiveClient implements ExecutionClient {
 
 async function tradeDay(liveEnabled: boolean) {
   const live = new RecordingLiveClient();
-  const transport = keepOpen(makeTransport('memory'));
-  const recorder = await recordTopics(transport, Object.values(topicsFor('zerodha')));
+  const log = makeTransport('memory') as MemoryTransport;
+  const transport = keepOpen(log);
   try {
     // The fixture's nifty-momentum strategy is enabled for live trading.
     const result = await run({ config: testConfig({ trading: { liveEnabled } }), feed: NIFTY_FEED, stopWhenReplayed: true, status: false, log: rootLogger, transport, liveClients: { zerodha: live } });
-    await new Promise((r) => setTimeout(r, 100));
-    return { live, liveTopicRecords: recorder.records.length, namespaces: result.pipeline!.namespaces, paperFills: result.pipeline!.stats.fills };
+    // The in-process log, read whole once the run has stopped: everything ever written to a live topic.
+    const liveTopicRecords = Object.values(topicsFor('zerodha')).reduce((n, t) => n + log.read(t).length, 0);
+    return { live, liveTopicRecords, namespaces: result.pipeline!.namespaces, paperFills: result.pipeline!.stats.fills };
   } finally {
-    await recorder.sub.stop();
     await transport.closeNow();
   }
 }

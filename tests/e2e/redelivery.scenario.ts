@@ -3,7 +3,7 @@ import { run } from '../../src/app/run.ts';
 import { topicsFor } from '../../src/contracts/topics.ts';
 import { rootLogger } from '../../src/log.ts';
 import { toPaise } from '../../src/money.ts';
-import { makeTransport, waitFor, type TransportKind } from '../support/harness.ts';
+import { makeTransport, privateBroker, waitFor, type TransportKind } from '../support/harness.ts';
 import { decodeAll, expectBookMatchesFills, keepOpen, NIFTY_FEED, recordTopics, testConfig } from '../support/pipeline.ts';
 import { redelivering } from '../support/redeliver.ts';
 
@@ -16,7 +16,8 @@ const paper = topicsFor('paper');
  * long-only strategy ends short.
  */
 export async function tradeWithRedelivery(kind: TransportKind): Promise<void> {
-  const base = keepOpen(makeTransport(kind));
+  const broker = kind === 'kafka' ? await privateBroker() : undefined;
+  const base = keepOpen(makeTransport(kind, 20, broker?.bootstrap));
   const transport = redelivering(base, [paper.ordersFilled, paper.signalsValidated], true);
   const config = testConfig(kind === 'kafka' ? { bus: 'kafka', kafka: { maxWaitTimeMs: 20 } } : {});
   const recorder = await recordTopics(base, [paper.ordersFilled, paper.ordersSubmitted, paper.signalsValidated]);
@@ -55,5 +56,6 @@ export async function tradeWithRedelivery(kind: TransportKind): Promise<void> {
   } finally {
     await recorder.sub.stop();
     await base.closeNow();
+    await broker?.stop();
   }
 }

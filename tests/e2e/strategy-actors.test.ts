@@ -26,7 +26,8 @@ const halfShares = defineStrategy({
 async function startPipeline(strategies: StrategyInstance[], risk: Record<string, unknown> = {}) {
   const transport = makeTransport('memory');
   const system = makeSystem(transport, { policy: { maxAttempts: 1 } });
-  const config = testConfig({ supervision: { maxAttempts: 1 }, risk });
+  // Ticks stamped with the wall clock: no session rules (market hours, square-off) whatever the hour.
+  const config = testConfig({ supervision: { maxAttempts: 1 }, risk, trading: { squareOffAt: null } });
   const pipeline = await Pipeline.start({ system, config: { ...config, risk: { ...config.risk, marketHours: { ...config.risk.marketHours, enabled: false } } }, catalogue, strategies });
   const publish = (price: number) => system.producer.publish(new EventRecord(MARKET_TICKS, tick(RELIANCE, price, Date.now()), {}), undefined);
   return { transport, system, pipeline, publish };

@@ -3,7 +3,7 @@ import { run, type RunResult } from '../../src/app/run.ts';
 import { topicsFor } from '../../src/contracts/topics.ts';
 import { rootLogger } from '../../src/log.ts';
 import { toPaise } from '../../src/money.ts';
-import { makeTransport, waitFor, type TransportKind } from '../support/harness.ts';
+import { makeTransport, privateBroker, waitFor, type TransportKind } from '../support/harness.ts';
 import { decodeAll, expectBookMatchesFills, expectChainsIntact, expectChargesIndependent, keepOpen, NIFTY_FEED, recordTopics, testConfig } from '../support/pipeline.ts';
 
 /**
@@ -12,7 +12,8 @@ import { decodeAll, expectBookMatchesFills, expectChainsIntact, expectChargesInd
  * and read back from the log.
  */
 export async function tradeRecordedDay(kind: TransportKind): Promise<RunResult> {
-  const transport = keepOpen(makeTransport(kind));
+  const broker = kind === 'kafka' ? await privateBroker() : undefined;
+  const transport = keepOpen(makeTransport(kind, 20, broker?.bootstrap));
   const config = testConfig(kind === 'kafka' ? { bus: 'kafka', kafka: { maxWaitTimeMs: 20 } } : {});
   const recorder = await recordTopics(transport, Object.values(topicsFor('paper')).filter((t) => !t.endsWith('pnl.snapshots') && !t.endsWith('risk.state')));
   try {
@@ -34,8 +35,10 @@ export async function tradeRecordedDay(kind: TransportKind): Promise<RunResult> 
     expect(s.validated + s.rejected).toBe(s.signals);
     // Only the oversized strategy is refused: its entries (MAX_QUANTITY), and the exits it sent counting on
     // them before it heard they were refused (LONG_ONLY: a long-only strategy is never sold short).
-    const refusals = events.flatMap((e) => (e.type === 'rejected_signal' ? [`${e.data.original_signal.strategy_id} ${e.data.reason_code}`] : []));
-    expect(new Set(refusals)).toEqual(new Set(['nifty-oversized MAX_QUANTITY', 'nifty-oversized LONG_ONLY']));
+    // How many exits it sends before the refusal arrives depends on timing, so LONG_ONLY may or may not appear.
+    const refusals = new Set(events.flatMap((e) => (e.type === 'rejected_signal' ? [`${e.data.original_signal.strategy_id} ${e.data.reason_code}`] : [])));
+    expect(refusals).toContain('nifty-oversized MAX_QUANTITY');
+    for (const r of refusals) expect(['nifty-oversized MAX_QUANTITY', 'nifty-oversized LONG_ONLY']).toContain(r);
     const book = pipeline.portfolios.get('paper')!;
     expectBookMatchesFills(book, events, toPaise(config.trading.initialCapital));
     // Charged Zerodha's futures schedule of 2025-08-11, to the paisa, fill by fill.
@@ -57,5 +60,6 @@ export async function tradeRecordedDay(kind: TransportKind): Promise<RunResult> 
   } finally {
     await recorder.sub.stop();
     await transport.closeNow();
+    await broker?.stop();
   }
 }

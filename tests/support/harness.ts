@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { KafkaTransport } from '../../src/bus/kafka/kafka-transport.ts';
-import { testBrokerOptions } from '../broker/mock-broker.ts';
+import { startMockBroker, testBrokerOptions } from '../broker/mock-broker.ts';
 import { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
 import type { InRecord, OutRecord, Subscription, Transport } from '../../src/bus/transport.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
@@ -13,10 +13,18 @@ import { SupervisionPolicy } from '../../supervisors/policy.ts';
 
 export type TransportKind = 'memory' | 'kafka';
 
-export function makeTransport(kind: TransportKind, maxWaitTimeMs = 20): Transport {
+/**
+ * A transport for a test. Kafka goes to the suite's shared test broker unless `brokers` names another:
+ * a test that runs a whole pipeline uses a broker of its own (privateBroker), because market.ticks is
+ * one topic and another test's ticks would reach its strategies.
+ */
+export function makeTransport(kind: TransportKind, maxWaitTimeMs = 20, brokers?: string): Transport {
   if (kind === 'memory') return new MemoryTransport({ partitions: 4, maxBatch: 100, retention: 1_000_000 });
-  return new KafkaTransport(testBrokerOptions(inject('kafkaBrokers'), maxWaitTimeMs), rootLogger);
+  return new KafkaTransport(testBrokerOptions(brokers ?? inject('kafkaBrokers'), maxWaitTimeMs), rootLogger);
 }
+
+/** A Kafka-protocol test broker for one test alone (librdkafka's mock cluster, ~100 ms to start). */
+export const privateBroker = () => startMockBroker(1);
 
 export function makeSystem(transport: Transport, options: { clock?: Clock; policy?: Partial<SupervisionPolicy>; onFatal?: (e: Error) => void; random?: () => number } = {}): ActorSystem {
   return new ActorSystem({
