@@ -16,7 +16,7 @@ const rupees = (paise: number) => paise / 100;
 
 /** The snapshot of one strategy's account (or of all of them, `strategyId` null), marked at `mark`. */
 export function snapshotOf(book: PortfolioBook, strategyId: string | null, mark: (t: number) => number | undefined, timestamp: string): PnlSnapshot {
-  const ids = strategyId === null ? [...book.accounts.keys()] : [strategyId];
+  const ids = strategyId === null ? book.ids() : [strategyId];
   let realized = 0;
   let open = 0;
   let fees = 0;
@@ -52,7 +52,7 @@ export function portfolioActor(ns: BrokerNamespace, book: PortfolioBook, prices:
       if ('kind' in message) {
         const now = ctx.clock.now();
         const ts = new Date(now).toISOString();
-        for (const id of b.accounts.keys()) ctx.publish(topic, createEvent({ type: 'pnl_snapshot', broker: ns, source, key: id, data: snapshotOf(b, id, mark, ts), now }));
+        for (const id of b.ids()) ctx.publish(topic, createEvent({ type: 'pnl_snapshot', broker: ns, source, key: id, data: snapshotOf(b, id, mark, ts), now }));
         ctx.publish(topic, createEvent({ type: 'pnl_snapshot', broker: ns, source, key: 'total', data: snapshotOf(b, null, mark, ts), now }));
         return b;
       }

@@ -96,10 +96,12 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
    */
   private closeOut(tick: Tick, ctx: ActorContext<AnyEnvelope>): SignalKind | undefined {
     const t = tick.data;
+    const { states, squareOffAt } = this.env;
+    // The common case (a simulated tick, no account ever restricted) decides without parsing a time.
+    if ((t.simulated || squareOffAt === null) && !states.restricted) return undefined;
     const at = Date.parse(t.exchange_timestamp);
-    const day = istDate(at);
-    const flatten = this.env.namespaces.some((ns) => this.env.states.on(ns, day)?.flatten);
-    const squareOff = !t.simulated && this.env.squareOffAt !== null && istMinutes(at) >= minutesOf(this.env.squareOffAt);
+    const flatten = states.restricted && this.env.namespaces.some((ns) => states.on(ns, istDate(at))?.flatten);
+    const squareOff = !t.simulated && squareOffAt !== null && istMinutes(at) >= minutesOf(squareOffAt);
     if (!flatten && !squareOff) return undefined;
     const kind: SignalKind = squareOff ? 'square_off' : 'flatten';
     const held = this.env.ledger.position(t.instrument_token);
@@ -157,6 +159,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
 
   /** Would this namespace's trading state let a strategy order of `delta` through? */
   private allows(ns: BrokerNamespace, tick: MarketTick, delta: number): boolean {
+    if (!this.env.states.restricted) return true;
     const s = this.env.states.on(ns, istDate(Date.parse(tick.exchange_timestamp)));
     if (!s || s.state === 'ACTIVE') return true;
     if (s.state === 'HALTED') return false;

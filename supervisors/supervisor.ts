@@ -3,7 +3,7 @@ import { asError, isRetriable, RestartIntensityExceeded } from '../src/errors.ts
 import type { Logger } from '../src/log.ts';
 import { Cell, type CellEnv, type CellOptions } from '../src/runtime/cell.ts';
 import type { Delivery } from '../src/runtime/delivery.ts';
-import { send, spawnHandler, type NactParent, type NactRef } from '../src/runtime/nact.ts';
+import { send, spawnReceiver, type NactParent, type NactRef } from '../src/runtime/nact.ts';
 import type { Child, Parent, RestartType } from '../src/runtime/supervision.ts';
 import { backoffDelay, recordFailure, type BackoffState } from './backoff.ts';
 import { recordRestart } from './intensity.ts';
@@ -60,7 +60,7 @@ export class Supervisor implements Child, Parent {
     this.restartType = options.restartType ?? 'permanent';
     this.random = options.random ?? Math.random;
     this.log = env.log.child({ supervisor: this.path });
-    this.nactRef = spawnHandler<Event>(parentNact, options.name, (event) => this.handle(event));
+    this.nactRef = spawnReceiver<Event>(parentNact, options.name, this);
   }
 
   /** A cell under this supervisor; `env` replaces parts of the supervisor's own (the I/O actors' dead letters). */
@@ -124,7 +124,8 @@ export class Supervisor implements Child, Parent {
     for (const c of this.children) c.terminate(error);
   }
 
-  private handle(event: Event): void {
+  /** nact's hand-over (Receiver): a child's failure or exit, or a restart that fell due. */
+  onMessage(event: Event): void {
     if (!this.children.includes(event.kind === 'restart-due' ? event.failing : event.child)) return;
     switch (event.kind) {
       case 'failed':

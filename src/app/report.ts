@@ -9,7 +9,7 @@ export function netPnl(p: Pipeline, ns: BrokerNamespace = 'paper'): number {
   const book = p.portfolios.get(ns);
   if (!book) return 0;
   let net = 0;
-  for (const id of book.accounts.keys()) net += book.totals(id, (t) => p.prices.get(t)?.last).net;
+  for (const id of book.ids()) net += book.totals(id, (t) => p.prices.get(t)?.last).net;
   return net;
 }
 

@@ -15,15 +15,27 @@ const IST_OFFSET_MS = (5 * 60 + 30) * 60_000; // India has no daylight saving ti
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** The IST calendar date of an instant, e.g. '2025-08-11'. */
+const DAY_MS = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+/**
+ * The IST calendar date of an instant, e.g. '2025-08-11'. Called per tick and per signal: the text of
+ * the last day asked for is kept, so the common case is one division and a compare, not a Date.
+ */
 export function istDate(ts: number): string {
-  return new Date(ts + IST_OFFSET_MS).toISOString().slice(0, 10);
+  const day = Math.floor((ts + IST_OFFSET_MS) / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+  return cachedDate;
 }
 
-/** Minutes since midnight IST of an instant. */
+/** Minutes since midnight IST of an instant (arithmetic: India has one offset all year). */
 export function istMinutes(ts: number): number {
-  const ist = new Date(ts + IST_OFFSET_MS);
-  return ist.getUTCHours() * 60 + ist.getUTCMinutes();
+  const inDay = (((ts + IST_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
+  return Math.floor(inDay / 60_000);
 }
 
 /** 'HH:MM' (IST) as minutes since midnight. */

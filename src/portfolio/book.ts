@@ -28,7 +28,9 @@ export interface AccountTotals {
  * updates; the portfolio actor owns one.
  */
 export class PortfolioBook {
+  /** Accounts that have traded; a configured one that has not is only its id (idle strategies stay small). */
   readonly accounts = new Map<string, Account>();
+  private readonly opened = new Set<string>();
   private readonly applied = new Once();
   private readonly initialCash: Paise;
 
@@ -44,7 +46,14 @@ export class PortfolioBook {
 
   /** Opens the account of a configured strategy, so the totals count it before it trades. */
   open(strategyId: string): void {
-    this.account(strategyId);
+    this.opened.add(strategyId);
+  }
+
+  /** Every account: each configured strategy's, and any that traded without being configured here. */
+  ids(): string[] {
+    const ids = new Set(this.opened);
+    for (const id of this.accounts.keys()) ids.add(id);
+    return [...ids];
   }
 
   /** Applies a fill unless it was applied before; true when it changed the book. */

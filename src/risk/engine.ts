@@ -113,8 +113,9 @@ export class RiskEngine {
       marginUsed: this.book.margin(signal.strategy_id),
       marginPerUnit: price * marginRate,
       equity: this.book.equity(signal.strategy_id),
-      busiestSecond: this.orders.busiest(now, 1000),
-      busiestMinute: this.orders.busiest(now, MINUTE),
+      // Fewer orders all day than a limit allows in a second (or a minute): no window can be full.
+      busiestSecond: this.orders.size < this.limits.ordersPerSecond ? 0 : this.orders.busiest(now, 1000),
+      busiestMinute: this.orders.size < this.limits.ordersPerMinute ? 0 : this.orders.busiest(now, MINUTE),
       ordersToday: this.orders.size,
       seenSignal: this.judged.has(signal.signal_id),
     };

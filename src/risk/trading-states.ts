@@ -9,12 +9,15 @@ import type { BrokerNamespace } from '../contracts/topics.ts';
  */
 export class TradingStates {
   private readonly states = new Map<BrokerNamespace, TradingStateChanged>();
+  /** Whether any namespace has ever been restricted: until then a strategy need not look (the hot path). */
+  restricted = false;
 
   /** Called by the trading-state actor only; an older day's state never replaces a newer one. */
   publish(ns: BrokerNamespace, change: TradingStateChanged): void {
     const known = this.states.get(ns);
     if (known && (known.trading_day > change.trading_day || (known.trading_day === change.trading_day && known.timestamp > change.timestamp))) return;
     this.states.set(ns, change);
+    if (change.state !== 'ACTIVE') this.restricted = true;
   }
 
   /** The state that applies on trading day `day`: a state from an earlier day has lapsed (a new day starts ACTIVE). */

@@ -8,7 +8,7 @@ import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.
 import type { ActorContext, ActorRef, Behaviour } from './actor-ref.ts';
 import { Delivery } from './delivery.ts';
 import { DrainWatch } from './drain-watch.ts';
-import { send, spawnHandler, stopActor, type NactParent, type NactRef } from './nact.ts';
+import { send, spawnReceiver, stopActor, type NactParent, type NactRef } from './nact.ts';
 import type { DeadLetters, Outbox } from './outbox.ts';
 import type { Child, Parent, RestartType } from './supervision.ts';
 
@@ -75,7 +75,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     this.name = options.name;
     this.restartType = options.restartType ?? 'permanent';
     this.behaviour = options.behaviour;
-    this.nactRef = spawnHandler<NactMessage>(parentNact, options.name, (msg) => this.onMessage(msg));
+    this.nactRef = spawnReceiver<NactMessage>(parentNact, options.name, this);
     if (this.behaviour.preStart) send(this.nactRef, { control: 'start' });
   }
 
@@ -150,7 +150,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     this.whenBelow(0, () => stopActor(this.nactRef));
   }
 
-  private onMessage(msg: NactMessage): void | Promise<void> {
+  /** nact's hand-over (Receiver): a drain of the inbox, or a control from the parent. */
+  onMessage(msg: NactMessage): void | Promise<void> {
     if (msg === DRAIN) {
       const batch = this.inbox ?? [];
       this.inbox = undefined;

@@ -1,4 +1,4 @@
-import nact, { type Ref } from 'nact';
+import nact, { type ActorProps, type Ref } from 'nact';
 
 /**
  * The one typed wrapper around nact: every other module spawns, sends and stops through these four
@@ -13,15 +13,25 @@ export function startNact(name: string): NactParent {
   return nact.start({ name } as unknown as string);
 }
 
+/** Whatever takes an actor's messages: a cell or a supervisor. */
+export interface Receiver<M> {
+  onMessage(message: M): void | Promise<void>;
+}
+
 /**
- * Spawns an actor that hands every message to `handle`. nact's own fault handling is switched off
- * (`resume`): a handler catches what it throws itself, so nothing is dropped behind our back.
+ * nact's own fault handling is switched off (`resume`): a receiver catches what it throws itself, so
+ * nothing is dropped behind our back. One properties object for every actor: thousands of idle
+ * strategy actors should not each carry their own.
  */
-export function spawnHandler<M>(parent: NactParent, name: string, handle: (message: M) => void | Promise<void>): NactRef<M> {
-  return nact.spawn(parent as Ref<unknown>, (state: undefined, message: M) => {
-    const done = handle(message);
+const PROPERTIES: ActorProps<undefined, unknown, Ref<unknown>> = { onCrash: (_m, _e, ctx) => ctx.resume };
+
+/** Spawns an actor that hands every message to `receiver` (one closure per actor, no more). */
+export function spawnReceiver<M>(parent: NactParent, name: string, receiver: Receiver<M>): NactRef<M> {
+  const f = (state: undefined, message: M) => {
+    const done = receiver.onMessage(message);
     return done ? done.then(() => state) : state;
-  }, name, { onCrash: (_m, _e, ctx) => ctx.resume }) as NactRef<M>;
+  };
+  return nact.spawn(parent as Ref<unknown>, f, name, PROPERTIES as ActorProps<undefined, M, Ref<unknown>>) as NactRef<M>;
 }
 
 export function send<M>(ref: NactRef<M>, message: M): void {

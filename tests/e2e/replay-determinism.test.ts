@@ -18,7 +18,7 @@ async function replayOnce(): Promise<{ fills: string[]; pnl: Record<string, unkn
       return JSON.stringify(rest);
     });
     const book = result.pipeline!.portfolios.get('paper')!;
-    const pnl = Object.fromEntries([...book.accounts.keys()].sort().map((id) => [id, book.totals(id, (t) => result.pipeline!.prices.get(t)?.last)]));
+    const pnl = Object.fromEntries(book.ids().sort().map((id) => [id, book.totals(id, (t) => result.pipeline!.prices.get(t)?.last)]));
     return { fills: fills.sort(), pnl: { ...pnl, total: netPnl(result.pipeline!) } };
   } finally {
     await recorder.sub.stop();
