@@ -64,10 +64,7 @@ export class RiskEngine {
     const now = Date.parse(signal.timestamp);
     const day = istDate(now);
     const changes: StateChange[] = [];
-    if (day > this.day) {
-      const c = this.roll(day);
-      if (c) changes.push(c);
-    }
+    this.advanceTo(day, changes);
     const quote = signal.quote ? fromWire(signal.instrument_token, signal.quote) : bookQuote;
     if (quote && day === this.day) this.book.mark(signal.instrument_token, quote.last, quote.exchangeTs);
     // A new price moves unrealized P&L: the loss limit is judged before the signal is.
@@ -142,10 +139,7 @@ export class RiskEngine {
     const day = istDate(ts);
     const changes: StateChange[] = [];
     // Fills read back from the log (a restart) walk the days forward too.
-    if (day > this.day) {
-      const c = this.roll(day);
-      if (c) changes.push(c);
-    }
+    this.advanceTo(day, changes);
     const realized = this.book.fill(fill.strategy_id, fill.instrument_token, fill.signal_type === 'BUY' ? fill.quantity : -fill.quantity, toPaise(fill.fill_price), toPaise(fill.fees), ts);
     if (day < this.day) this.dayStartNet += realized;
     const loss = this.reassess();
@@ -178,12 +172,16 @@ export class RiskEngine {
     return this.change(to, 'DAILY_LOSS', this.limits.onDailyLoss === 'FLATTEN');
   }
 
-  /** A new trading day (never an earlier one): counters, the loss baseline and the state start afresh. */
-  private roll(day: string): StateChange | undefined {
+  /**
+   * Moves to `day` if it is later (never to an earlier one): counters, the loss baseline and the state
+   * start afresh, and a state that lapses is announced.
+   */
+  private advanceTo(day: string, changes: StateChange[]): void {
+    if (day <= this.day) return;
     this.day = day;
     this.orders.clear();
     this.dayStartNet = this.book.net();
-    return this.state === 'ACTIVE' ? undefined : this.change('ACTIVE', 'NEW_DAY', false);
+    if (this.state !== 'ACTIVE') changes.push(this.change('ACTIVE', 'NEW_DAY', false));
   }
 
   private change(to: TradingState, cause: StateChange['cause'], flatten: boolean): StateChange {
