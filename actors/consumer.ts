@@ -26,6 +26,10 @@ export interface ConsumerOptions {
   readonly fromBeginning: boolean;
   readonly route: Route;
   readonly accept?: KeyFilter;
+  /** false: nothing is ever committed, so each start reads from `fromBeginning`'s end again (state rebuilt from the log). */
+  readonly commits?: boolean;
+  /** Told the partitions this member owns after every (re)balance. */
+  readonly onAssignment?: (partitions: readonly TopicPartition[]) => void;
   /** Mailbox bound: a partition pauses before a target actor would hold more than this many messages. */
   readonly mailboxBound: number;
   /** ...and resumes once that actor is down to this many. */
@@ -117,6 +121,8 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
   readonly stats: ConsumerStats = { received: 0, deadLettered: 0, pauses: 0, commitTicks: 0, commits: 0 };
   private self: ActorRef<ConsumerMessage> | undefined;
   private path = '';
+  /** The next offset to hand out, per partition: everything below it has gone to the actors. */
+  private readonly routed = new Map<string, bigint>();
   readonly options: ConsumerOptions;
   private readonly env: ConsumerEnv;
 
@@ -176,6 +182,7 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
         for (const t of state.trackers.values()) t.revoked = true;
         state.trackers = new Map();
         state.paused.clear();
+        this.options.onAssignment?.(partitions);
       },
       onCrash: (error) => this.tellSticky({ kind: 'crashed', generation, error }),
     });
@@ -226,6 +233,16 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
   /** What a crash of the current subscription looks like to this cell (tests and fault drills). */
   crashed(error: Error): ConsumerMessage {
     return { kind: 'crashed', generation: this.generation, error };
+  }
+
+  /** The next offset this consumer will hand out of `topic`, per partition it has handed records of. */
+  routedUpTo(topic: string): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const [k, v] of this.routed) {
+      const [t, p] = k.split('\u0000');
+      if (t === topic) out.set(Number(p), v);
+    }
+    return out;
   }
 
   get inFlight(): number {
@@ -298,6 +315,7 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
       taken++;
     }
     this.stats.received += taken;
+    if (taken > 0) this.routed.set(tpKey(topic, partition), BigInt(records[taken - 1]!.offset) + 1n);
     for (const [target, deliveries] of groups) target.deliverBatch(deliveries);
     // Only after dispatching: the drain watch must see the mailbox including what was just handed over.
     if (full) this.pauseUntil(state, topic, partition, full, this.options.mailboxLowWater);
@@ -331,7 +349,7 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
   /** Commits every partition whose committable offset moved. */
   private async commit(state: ConsumerState): Promise<void> {
     const sub = state.subscription;
-    if (!sub) return;
+    if (!sub || this.options.commits === false) return;
     const offsets: Array<{ topic: string; partition: number; offset: string; tracker: OffsetTracker }> = [];
     for (const t of state.trackers.values()) {
       const offset = t.takeCommit();

@@ -1,10 +1,11 @@
-import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
+import { createEvent, type AnyEnvelope, type Envelope } from '../src/contracts/envelope.ts';
+import type { ChainStore } from '../src/db/chain-store.ts';
 import type { PnlSnapshot } from '../src/contracts/events.ts';
 import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
 import type { PriceBook } from '../src/market/price-book.ts';
 import type { PortfolioBook } from '../src/portfolio/book.ts';
 import { averagePrice, unrealized } from '../src/portfolio/position.ts';
-import type { Behaviour } from '../src/runtime/actor-ref.ts';
+import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
 
 export interface SnapshotTick {
   readonly kind: 'snapshot';
@@ -39,10 +40,11 @@ export function snapshotOf(book: PortfolioBook, strategyId: string | null, mark:
 
 /**
  * One namespace's portfolio: applies fills to per-strategy accounts (exact paise) and, on each snapshot
- * tick, publishes a `pnl_snapshot` per strategy and one for the total, marked from the price caches. The
- * book outlives a restart of this shell.
+ * tick, publishes a `pnl_snapshot` per strategy and one for the total, marked from the price caches,
+ * and keeps them in the database. The book outlives a restart of this shell, and a restart of the
+ * process rebuilds it from the ledger's fills.
  */
-export function portfolioActor(ns: BrokerNamespace, book: PortfolioBook, prices: PriceBook): Behaviour<PortfolioBook, PortfolioMessage> {
+export function portfolioActor(ns: BrokerNamespace, book: PortfolioBook, prices: PriceBook, store: ChainStore): Behaviour<PortfolioBook, PortfolioMessage> {
   const topic = topicsFor(ns).pnlSnapshots;
   const source = `portfolio/${ns}`;
   const mark = (t: number) => prices.get(t)?.last;
@@ -57,6 +59,10 @@ export function portfolioActor(ns: BrokerNamespace, book: PortfolioBook, prices:
         return b;
       }
       if (message.type === 'order_filled') b.apply(message.data);
+      return b;
+    },
+    async afterBatch(b, _ctx, outputs: readonly Output[]) {
+      await store.saveSnapshots(ns, outputs.flatMap((o) => (o.event.type === 'pnl_snapshot' ? [o.event as Envelope<'pnl_snapshot'>] : [])));
       return b;
     },
   };

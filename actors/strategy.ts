@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { MarketTick, SignalKind, TradingSignal } from '../src/contracts/events.ts';
 import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
 import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
 import { StrategyError } from '../src/errors.ts';
+import { derivedId } from '../src/ids.ts';
 import { istDate, istMinutes, minutesOf } from '../src/market/market-hours.ts';
 import type { PriceBook } from '../src/market/price-book.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
@@ -16,6 +16,23 @@ import type { PipelineStats } from '../src/telemetry/stats.ts';
 
 interface StrategyActorState {
   strategy: unknown;
+  /** Live ticks that came while the strategy was warming up, handled once it is warm. */
+  held: Tick[] | undefined;
+}
+
+/** The warm-up is done: the strategy's state after the replayed ticks. */
+export interface Warmed {
+  readonly kind: 'warmed';
+  readonly strategy: unknown;
+}
+
+export type StrategyMessage = AnyEnvelope | Warmed;
+
+export interface StrategyStart {
+  /** The state of the instance this one replaces (a reconfiguration that keeps its type and instruments). */
+  readonly carried?: unknown;
+  /** Hold live ticks until a `warmed` message brings the state the log's recent ticks leave it in. */
+  readonly warming?: boolean;
 }
 
 export interface StrategyActorEnv {
@@ -43,27 +60,59 @@ const strategyLongOnly = (i: StrategyInstance) => i.strategy.longOnly === true;
  * would refuse (nothing while HALTED; only reducing orders while REDUCING or past the square-off time).
  * A class with prototype methods: an idle strategy actor holds two references, not three closures.
  */
-export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvelope> {
-  private readonly instance: StrategyInstance;
+export class StrategyBehaviour implements Behaviour<StrategyActorState, StrategyMessage> {
+  readonly instance: StrategyInstance;
   private readonly env: StrategyActorEnv;
   /** What the strategy sees besides its state: made on the first message, then the same object every tick. */
   private context: StrategyContext | undefined;
+  private start: StrategyStart | undefined;
+  /** The state in hand: what a reconfiguration carries over. */
+  current: StrategyActorState | undefined;
+  /** Signals made for the tick in hand: the n-th one's id is derived from the tick's, the strategy's and n. */
+  private made = 0;
 
-  constructor(instance: StrategyInstance, env: StrategyActorEnv) {
+  constructor(instance: StrategyInstance, env: StrategyActorEnv, start?: StrategyStart) {
     this.instance = instance;
     this.env = env;
+    this.start = start;
   }
 
+  /** A restart after a failure starts afresh: only the first start carries state or warms up. */
   init(): StrategyActorState {
-    return { strategy: this.instance.strategy.init(this.instance.params, this.instance.instruments) };
+    const start = this.start;
+    this.start = undefined;
+    const strategy = start && 'carried' in start ? start.carried : this.instance.strategy.init(this.instance.params, this.instance.instruments);
+    return (this.current = { strategy, held: start?.warming ? [] : undefined });
   }
 
-  receive(state: StrategyActorState, message: AnyEnvelope, ctx: ActorContext<AnyEnvelope>): StrategyActorState {
+  private get sctx(): StrategyContext {
+    const { ledger } = this.env;
+    return (this.context ??= { strategyId: this.instance.id, instruments: this.instance.instruments, position: (t) => ledger.position(t) });
+  }
+
+  /** A replayed tick during warm-up: the strategy's state moves, nothing is sent. */
+  warm(state: unknown, tick: MarketTick): unknown {
+    return this.instance.strategy.onTick(state, tick, this.instance.params, this.sctx).state;
+  }
+
+  receive(state: StrategyActorState, message: StrategyMessage, ctx: ActorContext<StrategyMessage>): StrategyActorState {
     const { strategy, params, id } = this.instance;
     const { ledger } = this.env;
-    const sctx = (this.context ??= { strategyId: id, instruments: this.instance.instruments, position: (t) => ledger.position(t) });
+    const sctx = this.sctx;
+    if ('kind' in message) {
+      const held = state.held ?? [];
+      state.strategy = message.strategy;
+      state.held = undefined;
+      for (const tick of held) this.receive(state, tick, ctx);
+      return state;
+    }
     switch (message.type) {
       case 'market_tick': {
+        if (state.held) {
+          state.held.push(message);
+          return state;
+        }
+        this.made = 0;
         const result = strategy.onTick(state.strategy, message.data, params, sctx);
         state.strategy = result.state;
         if (this.closeOut(message, ctx)) {
@@ -75,16 +124,11 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
         return state;
       }
       case 'order_filled': {
+        // The ledger has it already (the ledger keeper, actors/strategy-ledgers.ts): the strategy's own hook.
         const f = message.data;
-        if (f.strategy_id !== id) return state;
-        ledger.filled(message.correlation_id, f.instrument_token, f.signal_type === 'BUY' ? f.quantity : -f.quantity, `${f.order_id}|${f.fill_id}`);
-        if (strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
+        if (f.strategy_id === id && strategy.onFill) state.strategy = strategy.onFill(state.strategy, f, params, sctx);
         return state;
       }
-      case 'rejected_signal':
-      case 'order_failed':
-        ledger.refused(message.correlation_id);
-        return state;
       default:
         return state;
     }
@@ -94,7 +138,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
    * Square-off time on a real market, or a namespace told to flatten: close what is held in this tick's
    * instrument. Returns the kind of close sent (or due), so the strategy's own signals wait.
    */
-  private closeOut(tick: Tick, ctx: ActorContext<AnyEnvelope>): SignalKind | undefined {
+  private closeOut(tick: Tick, ctx: ActorContext<StrategyMessage>): SignalKind | undefined {
     const t = tick.data;
     const { states, squareOffAt } = this.env;
     // The common case (a simulated tick, no account ever restricted) decides without parsing a time.
@@ -112,7 +156,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
     return kind;
   }
 
-  private emit(tick: Tick, intent: SignalIntent, kind: SignalKind, ctx: ActorContext<AnyEnvelope>): void {
+  private emit(tick: Tick, intent: SignalIntent, kind: SignalKind, ctx: ActorContext<StrategyMessage>): void {
     const { id, instruments } = this.instance;
     if (kind === 'strategy') {
       const checked = SignalIntentSchema.safeParse(intent);
@@ -128,8 +172,11 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
       this.env.stats.suppressed++;
       return;
     }
+    // Derived, not random: handling the tick again (redelivered after a crash, or by the instance the
+    // strategy moved to) makes the same signal, which risk recognises instead of judging it twice.
+    const signalId = derivedId(tick.id, id, this.made++);
     const data: TradingSignal = {
-      signal_id: randomUUID(),
+      signal_id: signalId,
       strategy_id: id,
       instrument_token: intent.instrument_token,
       signal_type: intent.signal_type,
@@ -145,7 +192,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, AnyEnvel
     let tracked = false;
     const now = ctx.clock.now();
     for (const ns of targets) {
-      const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now });
+      const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now, id: derivedId(signalId, ns) });
       ctx.publish(topicsFor(ns).signalsRaw, event);
       // The paper chain is the one whose outcome the strategy hears (every signal is paper-traded).
       if (!tracked) {

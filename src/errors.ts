@@ -76,6 +76,22 @@ export class FeedIncomplete extends AlphaPandaError {
   }
 }
 
+/** The embedded database's folder is open in another process (PGlite cannot share it). */
+export class DatabaseLocked extends AlphaPandaError {
+  readonly pid: number;
+  constructor(dir: string, pid: number, since: string) {
+    super(`the embedded database in ${dir} is in use by process ${pid} (since ${since}): stop it first, or give each process its own DATABASE_URL (PostgreSQL) to share one database`);
+    this.pid = pid;
+  }
+}
+
+/** The database could not be reached or refused a statement it should take. */
+export class DatabaseError extends AlphaPandaError {
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { retriable: options.retriable ?? true, cause: options.cause });
+  }
+}
+
 /** A start (or a wait inside it) was ended by a signal or a time limit before it finished. */
 export class StartAborted extends AlphaPandaError {
   constructor(when: string) {

@@ -7,9 +7,12 @@ import { replay } from '../feeds/replay.ts';
 import { readReplayFile } from '../feeds/replay-file.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue } from '../market/instruments.ts';
-import { loadStrategies } from '../strategies/config.ts';
+import { loadStrategySpecs } from '../strategies/config.ts';
+import { StrategyStore } from '../db/strategy-store.ts';
+import { Database } from '../db/database.ts';
+import { fileSource, type StrategySource } from './strategy-host.ts';
 import { StopControl, type StopOptions } from './lifecycle.ts';
-import { simulate, type FeedChoice } from './run.ts';
+import { simulate, tradedBy, type FeedChoice } from './run.ts';
 import { systemFor } from './system.ts';
 
 export interface FeedOptions extends StopOptions {
@@ -45,8 +48,15 @@ export async function runFeed(o: FeedOptions): Promise<{ published: number; unco
   try {
     await abortable(system.transport.ensureTopics(allTopics()), stop.signal);
     if (!stop.signal.aborted && o.feed.kind === 'sim') {
-      const traded = loadStrategies(o.config.trading.strategiesFile, catalogue).flatMap((s) => [...s.instruments]);
-      await simulate(o.config, catalogue, traded, publisher, systemClock, stop.signal);
+      // The deployment's strategies: from its PostgreSQL database when it has one, else the file.
+      const { database } = o.config;
+      const db = database.enabled && database.url ? await Database.open(database, o.log) : undefined;
+      try {
+        const source: StrategySource = db ? new StrategyStore(db, catalogue, systemClock) : fileSource(loadStrategySpecs(o.config.trading.strategiesFile, catalogue));
+        await simulate(o.config, catalogue, tradedBy(source), publisher, systemClock, stop.signal);
+      } finally {
+        await db?.close();
+      }
     } else if (!stop.signal.aborted && o.feed.kind === 'replay') {
       const data = readReplayFile(o.feed.file, { catalogue, token: o.feed.token, as: o.feed.as });
       await replay(data.ticks, publisher, o.config.feed.replay, stop.signal);

@@ -1,36 +1,45 @@
 import type { ConsumerActor, Route } from '../../actors/consumer.ts';
-import { executionActor } from '../../actors/execution.ts';
-import { portfolioActor, type PortfolioMessage } from '../../actors/portfolio.ts';
 import { priceCache, type PriceCacheMessage } from '../../actors/price-cache.ts';
-import { riskChecker } from '../../actors/risk-checker.ts';
-import { StrategyBehaviour } from '../../actors/strategy.ts';
+import { StrategyBehaviour, type StrategyMessage, type StrategyStart } from '../../actors/strategy.ts';
+import { strategyLedgers } from '../../actors/strategy-ledgers.ts';
 import { tradingStateActor } from '../../actors/trading-state.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Config } from '../config/schema.ts';
 import type { AnyEnvelope } from '../contracts/envelope.ts';
-import { allTopics, consumerGroup, ROLES, topicsOfRole, type BrokerNamespace, type NamespacedRole, type Role, type SharedRole } from '../contracts/topics.ts';
+import { allTopics, CONTROL_STRATEGIES, consumerGroup, MARKET_TICKS, ROLES, topicsOfRole, type BrokerNamespace, type ChainRole, type Role } from '../contracts/topics.ts';
+import { NO_STORE, type ChainStore } from '../db/chain-store.ts';
 import { ConfigError, StartAborted, TransportError } from '../errors.ts';
 import type { ExecutionClient } from '../execution/client.ts';
-import { feeModel } from '../execution/fees.ts';
-import { PaperClient } from '../execution/paper-client.ts';
 import { namespacesFor } from '../execution/routing.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { PriceBook } from '../market/price-book.ts';
-import { toPaise } from '../money.ts';
-import { PortfolioBook } from '../portfolio/book.ts';
-import { RiskEngine } from '../risk/engine.ts';
+import type { PortfolioBook } from '../portfolio/book.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 import { TradingStates } from '../risk/trading-states.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
-import type { StrategyInstance } from '../strategies/config.ts';
+import { instanceOf, type StrategyInstance } from '../strategies/config.ts';
 import { StrategyLedger } from '../strategies/ledger.ts';
 import { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
+import { Chain } from './chain.ts';
+import { instancesSource, StrategyHost, type StrategySource } from './strategy-host.ts';
+import { warmUp } from './warm-up.ts';
 
 export interface PipelineOptions {
   readonly system: ActorSystem;
   readonly config: Config;
   readonly catalogue: InstrumentCatalogue;
-  readonly strategies: readonly StrategyInstance[];
+  /** Where the strategies are configured (the database, or the YAML file), or instances made in code. */
+  readonly strategies: StrategySource | readonly StrategyInstance[];
+  /** This instance's name in the deployment: its own consumer groups are named after it (default 'local'). */
+  readonly instanceId?: string;
+  /** Where the chain records its effects (the ledger); none: nothing survives a restart but the log. */
+  readonly store?: ChainStore;
+  /**
+   * Whether this instance may run the account-wide chain (it holds the chain lease), now or later;
+   * absent: it runs it from the start (one instance, or no database to hold a lease in).
+   */
+  readonly leadership?: Leadership;
   /**
    * Live execution clients by namespace. The pipeline asks for one only when live trading is switched on
    * globally; with it off, none is looked at, no live consumer exists, and no strategy routes to one.
@@ -48,6 +57,14 @@ export interface PipelineOptions {
 
 type Ref = ActorRef<AnyEnvelope>;
 
+/** The chain lease as the pipeline sees it. */
+export interface Leadership {
+  /** One try at start: true when this instance leads from the start. */
+  first(): Promise<boolean>;
+  /** Resolves when this instance becomes the leader (another instance's lease expired). */
+  next(): Promise<void>;
+}
+
 /** Where start-up is, for the status line. */
 export interface StartupProgress {
   phase: 'starting' | 'joining' | 'running';
@@ -56,39 +73,49 @@ export interface StartupProgress {
 }
 
 /**
- * The trading pipeline on an actor system: price caches and strategies under their supervisors, and per
- * broker namespace a risk checker, an execution actor and a portfolio, each fed by the consumer group
- * of its role in the topology (src/contracts/topics.ts). Strategies can be added and removed while it
- * runs.
+ * The trading pipeline of one instance. Every instance runs the market side: price caches, the
+ * strategies this instance was assigned (see StrategyHost), the ledgers of every strategy and the
+ * trading states, each fed by a consumer group of its own. The instance that holds the chain lease
+ * also runs the account-wide chain of every namespace (see Chain). Each role's consumer group comes
+ * from the topology (src/contracts/topics.ts).
  */
 export class Pipeline {
   readonly prices = new PriceBook();
   readonly states = new TradingStates();
   readonly stats = new PipelineStats();
   readonly namespaces: readonly BrokerNamespace[];
-  readonly portfolios = new Map<BrokerNamespace, PortfolioBook>();
-  readonly engines = new Map<BrokerNamespace, RiskEngine>();
   readonly consumers: ConsumerActor[] = [];
   readonly progress: StartupProgress;
+  /** The chain, on the instance that runs it. */
+  chain: Chain | undefined;
+  /** What each strategy holds, every strategy of the deployment; kept when its actor stops or moves. */
+  readonly ledgers = new Map<string, StrategyLedger>();
+  /** Resolves once the strategies taken at start are warmed up and released to trade. */
+  warmed: Promise<void> = Promise.resolve();
+  host!: StrategyHost;
   private tickConsumer: ConsumerActor | undefined;
-  private readonly options: PipelineOptions;
+  private outcomeConsumers: ConsumerActor[] = [];
+  /** Where the tick consumer starts, per partition: the end of a warm-up at start. */
+  private tickStart = new Map<number, bigint>();
+  private readonly options: PipelineOptions & { readonly instanceId: string; readonly strategies: StrategySource };
   private readonly market: Supervisor;
   private readonly strategySupervisor: Supervisor;
   private readonly caches = new Map<number, Ref>();
-  private readonly strategies = new Map<string, { instance: StrategyInstance; ref: Ref }>();
-  /** What each strategy holds; kept when its actor restarts or is removed and added again. */
-  readonly ledgers = new Map<string, StrategyLedger>();
+  private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: StrategyBehaviour }>();
   private readonly byInstrument = new Map<number, Ref[]>();
   private readonly targets = new Map<number, readonly Ref[]>();
-  private readonly portfolioRefs: ActorRef<PortfolioMessage>[] = [];
+  private ledgerKeeper: Ref | undefined;
   private snapshotTimer: { cancel(): void } | undefined;
   private stopped = false;
+  private readonly abort = new AbortController();
 
-  private constructor(options: PipelineOptions) {
+  private constructor(options: PipelineOptions & { readonly instanceId: string; readonly strategies: StrategySource }) {
     this.options = options;
     this.progress = options.progress ?? { phase: 'starting', assigned: 0, groups: 0 };
     const { config } = options;
     this.namespaces = namespacesFor(true, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled });
+    // The groups this instance will join (the chain's among them if it leads): shown while connecting.
+    this.progress.groups = Object.values(ROLES).reduce((n, r) => n + (r.scope === 'chain' ? this.namespaces.length : 1), 0);
     if (this.namespaces.length === 0) throw new ConfigError(['trading: paper and live trading are both off: nothing would trade']);
     for (const ns of this.namespaces) {
       if (ns !== 'paper' && !options.liveClients?.[ns]) {
@@ -100,79 +127,151 @@ export class Pipeline {
     this.strategySupervisor = options.system.root.spawnSupervisor({ name: 'strategies', policy });
   }
 
-  static async start(options: PipelineOptions): Promise<Pipeline> {
+  static async start(given: PipelineOptions): Promise<Pipeline> {
+    const options = { ...given, instanceId: given.instanceId ?? 'local', strategies: Array.isArray(given.strategies) ? instancesSource(given.strategies as readonly StrategyInstance[]) : (given.strategies as StrategySource) };
     const p = new Pipeline(options);
-    await options.system.transport.ensureTopics(allTopics(p.namespaces));
-    const routes = p.startActors();
-    for (const s of options.strategies) p.addStrategy(s);
-    p.startConsumers(routes);
+    const { system } = options;
+    await system.transport.ensureTopics(allTopics(p.namespaces));
+    const partitions = await persist(() => system.transport.partitionCount(CONTROL_STRATEGIES), options.signal, 'while asking the broker for the control topic');
+    p.host = new StrategyHost(partitions, options.strategies, {
+      spawn: (spec, start) => p.addStrategy(options.strategies.instance ? options.strategies.instance(spec) : instanceOf(spec), start),
+      stop: (id) => p.removeStrategy(id),
+      warm: (list) => {
+        p.warmed = p.warm(list);
+      },
+      ledgerOf: (id) => p.ledgerOf(id),
+      log: system.log.child({ component: 'strategy-host' }),
+    });
+    // Where the tick group will start: ticks before it are a warm-up's, ticks from it the live consumer's.
+    const tickGroup = consumerGroup(options.config.kafka.groupPrefix, 'strategy-runner', { instance: options.instanceId });
+    p.tickStart = await persist(() => system.transport.committed(tickGroup, MARKET_TICKS), options.signal, 'while reading committed offsets');
+    p.startInstanceConsumers();
     p.progress.phase = 'joining';
+    const leadership = options.leadership;
+    if (!leadership || (await leadership.first())) await p.startChain();
+    else {
+      system.log.info('another instance runs the account-wide chain: this one runs strategies, and takes the chain over if that instance stops');
+      void leadership.next().then(
+        () => (p.stopped ? undefined : p.startChain()),
+        () => undefined,
+      );
+    }
     await p.assigned(options.assignmentTimeoutMs ?? 60_000, options.signal);
+    await p.chain?.resume();
     p.progress.phase = 'running';
     p.scheduleSnapshots();
     return p;
   }
 
-  /** Every actor a consumer feeds, and the route of each role to them. */
-  private startActors(): { shared: Record<SharedRole, Route>; byNamespace: Map<BrokerNamespace, Record<NamespacedRole, Route>> } {
-    const { system, config, catalogue } = this.options;
-    const fees = feeModel(config.fees);
-    const byNamespace = new Map<BrokerNamespace, Record<NamespacedRole, Route>>();
-    for (const ns of this.namespaces) {
-      const sup = system.root.spawnSupervisor({ name: ns, policy: config.supervision });
-      const capital = toPaise(config.trading.initialCapital);
-      const engine = new RiskEngine(config.risk, { instrument: (t) => catalogue.get(t), capital, squareOffAt: config.trading.squareOffAt });
-      this.engines.set(ns, engine);
-      const book = new PortfolioBook(capital);
-      this.portfolios.set(ns, book);
-      const client = ns === 'paper' ? new PaperClient(config.paper, fees, catalogue, this.prices) : this.options.liveClients![ns]!;
-      if (client.namespace !== ns) throw new ConfigError([`the ${ns} execution client says it is for ${client.namespace}`]);
-      const risk: Ref = sup.spawn({ name: 'risk', behaviour: riskChecker(ns, engine, this.prices, this.stats) });
-      const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, this.stats) });
-      const portfolio = sup.spawn<PortfolioBook, PortfolioMessage>({ name: 'portfolio', behaviour: portfolioActor(ns, book, this.prices) });
-      this.portfolioRefs.push(portfolio);
-      byNamespace.set(ns, { risk: () => risk, 'risk-book': () => risk, execution: () => execution, portfolio: () => portfolio as Ref });
+  /** The account-wide chain: restored from the ledger, then its consumers join. */
+  private async startChain(): Promise<void> {
+    const { system, config, catalogue, liveClients } = this.options;
+    this.chain = await Chain.start({ system, config, catalogue, prices: this.prices, stats: this.stats, namespaces: this.namespaces, store: this.options.store ?? NO_STORE, ledgerOf: (id) => this.ledgerOf(id), ...(liveClients ? { liveClients } : {}) });
+    this.consumers.push(...this.chain.consumers);
+    if (this.progress.phase === 'running') {
+      // Taken over while running: resume once its groups are assigned.
+      await this.assigned(this.options.assignmentTimeoutMs ?? 60_000, this.abort.signal).catch(() => undefined);
+      await this.chain.resume();
+      system.log.info({ namespaces: this.namespaces }, 'this instance now runs the account-wide chain');
     }
+  }
+
+  get portfolios(): ReadonlyMap<BrokerNamespace, PortfolioBook> {
+    return this.chain?.portfolios ?? new Map();
+  }
+
+  get engines(): ReadonlyMap<BrokerNamespace, RiskEngine> {
+    return this.chain?.engines ?? new Map();
+  }
+
+  ledgerOf(id: string): StrategyLedger {
+    let l = this.ledgers.get(id);
+    if (!l) this.ledgers.set(id, (l = new StrategyLedger()));
+    return l;
+  }
+
+  /** The per-instance and shared roles' consumers, from the topology table. */
+  private startInstanceConsumers(): void {
+    const { system, config, instanceId } = this.options;
+    const prefix = config.kafka.groupPrefix;
     const states: Ref = this.market.spawn({ name: 'trading-state', behaviour: tradingStateActor(this.states) });
-    const shared: Record<SharedRole, Route> = {
+    this.ledgerKeeper = this.market.spawn({ name: 'strategy-ledgers', behaviour: strategyLedgers((id) => this.ledgerOf(id)) });
+    const keeper = this.ledgerKeeper;
+    const host = this.host;
+    const hostRef: Ref = this.strategySupervisor.spawn({
+      name: 'strategy-host',
+      behaviour: {
+        init: () => null,
+        async receive(s, e) {
+          if (e.type === 'strategy_changed') await host.apply(e.data);
+          return s;
+        },
+      },
+    });
+    const routes: Record<Exclude<Role, ChainRole>, Route> = {
       'strategy-runner': (e) => (e.type === 'market_tick' ? this.tickTargets(e.data.instrument_token) : undefined),
-      // Strategies hear how their paper signals ended (the shadow every strategy has): filled, rejected, failed.
+      'strategy-host': () => hostRef,
+      // Every strategy's ledger hears what it sent and how it ended; its own actor hears its fills.
       'strategy-outcomes': (e) => {
-        const owner = e.type === 'order_filled' || e.type === 'order_failed' ? e.data.strategy_id : e.type === 'rejected_signal' ? e.data.original_signal.strategy_id : undefined;
-        return owner === undefined ? undefined : this.strategies.get(owner)?.ref;
+        if (e.type !== 'order_filled') return keeper;
+        const own = this.strategies.get(e.data.strategy_id);
+        return own?.instance.strategy.onFill ? [keeper, own.ref as Ref] : keeper;
       },
       'trading-state': () => states,
     };
-    return { shared, byNamespace };
-  }
-
-  /** One consumer actor per role (per namespace for namespaced roles), from the topology table. */
-  private startConsumers(routes: ReturnType<Pipeline['startActors']>): void {
-    const { system, config } = this.options;
-    const prefix = config.kafka.groupPrefix;
-    for (const role of Object.keys(ROLES) as Role[]) {
+    for (const role of Object.keys(routes) as (keyof typeof routes)[]) {
       const spec = ROLES[role];
+      const topics = topicsOfRole(role, this.namespaces);
       const fromBeginning = role === 'strategy-runner' ? (this.options.ticksFromBeginning ?? false) : spec.startAt === 'earliest';
-      if (spec.scope === 'shared') {
-        const r = role as SharedRole;
-        const topics = topicsOfRole(r, this.namespaces);
-        if (topics.length === 0) continue;
-        const supervisor = r === 'strategy-runner' || r === 'trading-state' ? this.market : this.strategySupervisor;
-        const c = system.consumer({ name: `${r}-in`, groupId: consumerGroup(prefix, r), topics, route: routes.shared[r], fromBeginning, ...config.consumer }, supervisor);
-        if (r === 'strategy-runner') this.tickConsumer = c;
-        this.consumers.push(c);
-        continue;
-      }
-      for (const ns of this.namespaces) {
-        const r = role as NamespacedRole;
-        const c = system.consumer({ name: `${ns}-${r}-in`, groupId: consumerGroup(prefix, r, ns), topics: topicsOfRole(r, this.namespaces, ns), route: routes.byNamespace.get(ns)![r], fromBeginning, ...config.consumer });
-        this.consumers.push(c);
-      }
+      const groupId = consumerGroup(prefix, role, { instance: instanceId });
+      const supervisor = role === 'strategy-runner' || role === 'trading-state' ? this.market : this.strategySupervisor;
+      const onAssignment = role === 'strategy-host' ? (tps: readonly { partition: number }[]) => void host.assign(tps.map((t) => t.partition)) : undefined;
+      const c = system.consumer({ name: `${role}-in`, groupId, topics, route: routes[role], fromBeginning, commits: spec.commits, ...(onAssignment ? { onAssignment } : {}), ...config.consumer }, supervisor);
+      if (role === 'strategy-runner') this.tickConsumer = c;
+      if (role === 'strategy-outcomes' || role === 'trading-state') this.outcomeConsumers.push(c);
+      this.consumers.push(c);
     }
-    this.progress.groups = this.consumers.length;
   }
 
-  /** A tick goes to its instrument's price cache and to every strategy that trades the instrument. */
+  /**
+   * Warms strategies taken over up to where the live tick consumer had got when they were attached,
+   * waits for the ledgers and trading states to have read what was on the log at start, then releases
+   * them to trade: they hold the live ticks that came meanwhile and handle them then.
+   */
+  private async warm(list: readonly StrategyBehaviour[]): Promise<void> {
+    const { system, config } = this.options;
+    const routed = this.tickConsumer?.behaviour.routedUpTo(MARKET_TICKS) ?? new Map<number, bigint>();
+    const until = new Map(this.tickStart);
+    for (const [p, o] of routed) until.set(p, o);
+    try {
+      const since = system.clock.now() - config.recovery.warmUpMs;
+      const r = await warmUp(system.transport, list, until, since, this.abort.signal);
+      await this.caughtUp(this.outcomeConsumers);
+      for (const b of list) this.strategies.get(b.instance.id)?.behaviour === b && this.strategies.get(b.instance.id)!.ref.tell({ kind: 'warmed', strategy: r.states.get(b) });
+      system.log.info({ strategies: list.length, ticks: r.ticks, ms: r.ms }, 'strategies warmed up on the log and released');
+    } catch (e) {
+      if (this.stopped) return;
+      // Without its warm-up a strategy would decide on empty indicators: released anyway, as a new one.
+      system.log.error({ err: e }, 'warm-up failed: the strategies start from empty indicators');
+      for (const b of list) this.strategies.get(b.instance.id)?.ref.tell({ kind: 'warmed', strategy: b.instance.strategy.init(b.instance.params, b.instance.instruments) });
+    }
+  }
+
+  /** Resolves once each consumer has handed out and finished what its topics held when this was called. */
+  private async caughtUp(consumers: readonly ConsumerActor[]): Promise<void> {
+    const { transport } = this.options.system;
+    const ends = await Promise.all(consumers.map(async (c) => Promise.all(c.behaviour.options.topics.map(async (t) => [t, await transport.endOffsets(t)] as const))));
+    for (;;) {
+      const done = consumers.every((c, i) => c.behaviour.inFlight === 0 && ends[i]!.every(([topic, end]) => {
+        const at = c.behaviour.routedUpTo(topic);
+        return [...end].every(([p, o]) => o === 0n || (at.get(p) ?? -1n) >= o);
+      }));
+      if (done || this.stopped) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** A tick goes to its instrument's price cache and to every strategy here that trades the instrument. */
   private tickTargets(token: number): readonly Ref[] {
     let t = this.targets.get(token);
     if (!t) {
@@ -190,23 +289,22 @@ export class Pipeline {
     return c;
   }
 
-  /** Spawns a strategy actor at run time; its instruments' ticks reach it from the next batch on. */
-  addStrategy(instance: StrategyInstance): void {
+  /** Spawns a strategy actor; its instruments' ticks reach it from the next batch on. */
+  addStrategy(instance: StrategyInstance, start: StrategyStart = {}): StrategyBehaviour {
     if (this.strategies.has(instance.id)) throw new ConfigError([`strategy '${instance.id}' is already running`]);
     const { config } = this.options;
     const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
-    const ledger = this.ledgers.get(instance.id) ?? new StrategyLedger();
-    this.ledgers.set(instance.id, ledger);
-    for (const ns of this.namespaces) this.portfolios.get(ns)!.open(instance.id);
-    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt });
-    const ref: Ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
-    this.strategies.set(instance.id, { instance, ref });
+    const ledger = this.ledgerOf(instance.id);
+    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt }, start);
+    const ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
+    this.strategies.set(instance.id, { instance, ref, behaviour });
     for (const token of instance.instruments) {
       let list = this.byInstrument.get(token);
       if (!list) this.byInstrument.set(token, (list = []));
-      list.push(ref);
+      list.push(ref as Ref);
       this.targets.delete(token);
     }
+    return behaviour;
   }
 
   /** Stops a strategy actor; ticks already in its mailbox are dead-lettered, not lost. */
@@ -216,10 +314,10 @@ export class Pipeline {
     this.strategies.delete(id);
     for (const token of s.instance.instruments) {
       const list = this.byInstrument.get(token) ?? [];
-      list.splice(list.indexOf(s.ref), 1);
+      list.splice(list.indexOf(s.ref as Ref), 1);
       this.targets.delete(token);
     }
-    this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} removed`));
+    this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} stopped`));
   }
 
   /** Ready means every consumer group has joined: a tick published now will be seen. */
@@ -228,7 +326,8 @@ export class Pipeline {
     for (;;) {
       const waiting = this.consumers.filter((c) => c.assignment.length === 0);
       this.progress.assigned = this.consumers.length - waiting.length;
-      if (waiting.length === 0) return;
+      this.progress.groups = this.consumers.length;
+      if (waiting.length === 0 && this.host.assignedOnce) return;
       if (signal?.aborted) throw new StartAborted('while consumer groups were joining');
       if (Date.now() > deadline) throw new TransportError(`consumer groups not assigned partitions within ${timeoutMs} ms: ${waiting.map((c) => c.name).join(', ')}`, { retriable: true });
       await new Promise((r) => setTimeout(r, 20));
@@ -270,7 +369,7 @@ export class Pipeline {
 
   /** Ask every portfolio for a snapshot now (also done every snapshotIntervalMs). */
   snapshot(): void {
-    for (const p of this.portfolioRefs) p.tell({ kind: 'snapshot' });
+    this.chain?.snapshot();
   }
 
   private scheduleSnapshots(): void {
@@ -307,6 +406,27 @@ export class Pipeline {
 
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     this.snapshotTimer?.cancel();
+  }
+}
+
+
+/**
+ * Tries a broker request until it answers (an outage is waited out, as the consumers wait it out) or
+ * the start is aborted (Ctrl-C, or the broker unreachable past kafka.unreachableExitMs).
+ */
+async function persist<T>(op: () => Promise<T>, signal: AbortSignal | undefined, where: string): Promise<T> {
+  for (;;) {
+    if (signal?.aborted) throw new StartAborted(where);
+    const attempt = op();
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new StartAborted(where)), { once: true }));
+    attempt.catch(() => undefined);
+    try {
+      return await Promise.race([attempt, aborted]);
+    } catch (e) {
+      if (e instanceof StartAborted || !(e instanceof TransportError) || !e.retriable) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }

@@ -8,9 +8,12 @@ import { readReplayFile, type ReplayData } from '../feeds/replay-file.ts';
 import { SimMarket } from '../feeds/sim.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue, type Instrument } from '../market/instruments.ts';
-import { loadStrategies } from '../strategies/config.ts';
+import { hostname } from 'node:os';
+import { loadStrategySpecs } from '../strategies/config.ts';
 import { StopControl } from './lifecycle.ts';
+import { Persistence } from './persistence.ts';
 import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline.ts';
+import { fileSource, type StrategySource } from './strategy-host.ts';
 import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
 import { systemFor } from './system.ts';
 
@@ -55,14 +58,26 @@ export interface RunResult {
   readonly progress: StartupProgress;
 }
 
-/** Every strategy instance and the replay file, checked before anything connects: bad input fails fast. */
+/**
+ * The catalogue, the replay file and (without a database) the strategies file, checked before anything
+ * connects: bad input fails fast. With a database the file only seeds an empty one (checked then).
+ */
 function prepare(o: RunOptions) {
   const { config } = o;
   const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
-  const strategies = loadStrategies(config.trading.strategiesFile, catalogue);
-  if (strategies.length === 0) throw new ConfigError([`${config.trading.strategiesFile}: no enabled strategy: add one under 'strategies:' (see the README, "Writing a strategy")`]);
+  let file: StrategySource | undefined;
+  if (!config.database.enabled) {
+    const specs = loadStrategySpecs(config.trading.strategiesFile, catalogue);
+    if (!specs.some((s) => s.active)) throw new ConfigError([`${config.trading.strategiesFile}: no enabled strategy: add one under 'strategies:' (see the README, "Writing a strategy")`]);
+    file = fileSource(specs);
+  }
   const data = o.feed.kind === 'replay' ? readReplayFile(o.feed.file, { catalogue, token: o.feed.token, as: o.feed.as }) : undefined;
-  return { catalogue, strategies, data };
+  return { catalogue, file, data };
+}
+
+/** This instance's name: configured (INSTANCE_ID), or the host's (a container's is stable across restarts). */
+export function instanceIdOf(config: Config): string {
+  return config.instance.id ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
 }
 
 /**
@@ -76,8 +91,9 @@ export async function run(o: RunOptions): Promise<RunResult> {
   const clock = o.clock ?? systemClock;
   const launched = o.launchedAt ?? Date.now();
   const write = o.write ?? ((t: string) => process.stderr.write(t));
-  const { catalogue, strategies, data } = prepare(o);
+  const { catalogue, file, data } = prepare(o);
   const stop = new StopControl(o);
+  const instanceId = instanceIdOf(config);
   const system = systemFor(config, clock, log, (e) => stop.fail(e), o.transport);
   const health = system.transport.health;
   stop.watchBroker(health, config.kafka.unreachableExitMs, config.kafka.brokers);
@@ -97,16 +113,26 @@ export async function run(o: RunOptions): Promise<RunResult> {
     });
   }
   const quietMs = config.bus === 'kafka' ? Math.max(300, 4 * config.kafka.maxWaitTimeMs) : 200;
+  let persistence: Persistence | undefined;
   try {
-    pipeline = await Pipeline.start({ system, config, catalogue, strategies, progress, signal: stop.signal, ...(o.liveClients ? { liveClients: o.liveClients } : {}) }).catch((e: unknown) => {
-      if (e instanceof StartAborted) return undefined;
-      throw e;
-    });
+    if (config.database.enabled) {
+      persistence = await Persistence.open(config, catalogue, clock, log);
+      if ((await persistence.strategies.list()).every((s) => !s.active)) log.warn("no active strategy in the database: add one with 'alpha-panda strategies add' (it starts trading without a restart)");
+      await persistence.serveControl();
+    }
+    const strategies = persistence?.strategies ?? file!;
+    const persisted = persistence ? { store: persistence.chain, leadership: persistence.lease(instanceId, system.producer, (e) => stop.fail(e)) } : {};
+    if (!stop.signal.aborted) {
+      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, ...(o.liveClients ? { liveClients: o.liveClients } : {}) }).catch((e: unknown) => {
+        if (e instanceof StartAborted) return undefined;
+        throw e;
+      });
+    }
     if (pipeline && !stop.signal.aborted) {
-      log.info({ strategies: strategies.length, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, startupMs: Date.now() - launched }, 'alpha panda running');
+      log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
       if (o.feed.kind === 'sim') {
         const p = pipeline;
-        await simulate(config, catalogue, strategies.flatMap((s) => [...s.instruments]), publisher, clock, stop.signal, () => p.settled(stop.signal));
+        await simulate(config, catalogue, tradedBy(strategies), publisher, clock, stop.signal, () => p.settled(stop.signal));
         // A fast simulation of a set length ends like a replay: once the pipeline has finished with it.
         if (config.feed.sim.pace === 'fast' && !stop.signal.aborted) {
           await pipeline.quiet(quietMs, 120_000, stop.signal);
@@ -134,19 +160,27 @@ export async function run(o: RunOptions): Promise<RunResult> {
       pipeline.stop();
     }
     await system.stop(Math.max(1500, deadline - Date.now()));
+    await persistence?.close();
   }
   if (stop.fatal) throw stop.fatal;
   const summary = pipeline ? summaryTable(pipeline, catalogue) : undefined;
   return { pipeline, catalogue, published: publisher.published, summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
 }
 
+/** The instruments the active strategies trade, asked again as the simulator runs (strategies change). */
+export function tradedBy(source: StrategySource): () => Promise<number[]> {
+  return async () => (await source.all()).filter((s) => s.active && !s.removed).flatMap((s) => [...s.instruments]);
+}
+
 /**
  * Ticks for the strategies' instruments plus `extraInstruments` more, until aborted: at ticksPerSecond
  * of wall time, or (pace fast) as fast as the pipeline takes them, stamped with a simulated clock that
- * advances 1/ticksPerSecond per tick from now, for `seconds` of simulated market.
+ * advances 1/ticksPerSecond per tick from now, for `seconds` of simulated market. The strategies'
+ * instruments are asked for again every second of market, so a strategy added meanwhile gets its ticks.
  */
-export async function simulate(config: Config, catalogue: InstrumentCatalogue, traded: number[], publisher: TickPublisher, clock: Clock, signal: AbortSignal, settle?: () => Promise<void>): Promise<void> {
+export async function simulate(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, publisher: TickPublisher, clock: Clock, signal: AbortSignal, settle?: () => Promise<void>): Promise<void> {
   const { ticksPerSecond, extraInstruments, seed, volatility, pace, seconds } = config.feed.sim;
+  const traded = await tradedNow();
   const chosen = new Map<number, Instrument>();
   for (const t of traded) chosen.set(t, catalogue.require(t, 'simulator'));
   for (const i of catalogue.all()) {
@@ -156,7 +190,18 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
   if (chosen.size < new Set(traded).size + extraInstruments) {
     throw new ConfigError([`feed.sim.extraInstruments asks for ${extraInstruments} more instruments but the catalogue has only ${catalogue.all().length}; add rows to ${config.trading.instrumentsFile}`]);
   }
+  if (chosen.size === 0) {
+    // No strategy yet: simulate the first tradable instrument, so one added later has a market to join.
+    const first = catalogue.all().find((i) => i.tradable);
+    if (first) chosen.set(first.token, first);
+  }
   const market = new SimMarket([...chosen.values()], seed, volatility);
+  const refresh = async () => {
+    for (const t of await tradedNow().catch(() => [])) {
+      const i = catalogue.get(t);
+      if (i) market.add(i);
+    }
+  };
   if (pace === 'fast') {
     // Steps of 50 ms of simulated time, each handled to the end (outcomes included) before the next,
     // so the simulated market never runs ahead of what the strategies have heard.
@@ -169,12 +214,18 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
       i += n;
       if (settle) await settle();
       else await new Promise((r) => setImmediate(r));
+      if (i % ticksPerSecond < n) await refresh();
     }
     return;
   }
   const stepMs = 20;
   let owed = 0;
+  let refreshed = Date.now();
   while (!signal.aborted) {
+    if (Date.now() - refreshed >= 1000) {
+      refreshed = Date.now();
+      await refresh();
+    }
     owed += (ticksPerSecond * stepMs) / 1000;
     const n = Math.floor(owed);
     owed -= n;

@@ -70,8 +70,18 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** A stretch of a topic to read without a consumer group: from a time on, up to offsets (exclusive). */
+export interface ScanRange {
+  /** Broker timestamp (ms since the epoch): the first record read per partition is the first at or after it. */
+  readonly sinceMs: number;
+  /** Next offset not to read, per partition; a partition not named is not read. */
+  readonly until: ReadonlyMap<number, bigint>;
+}
+
 export interface Transport {
   readonly kind: 'kafka' | 'memory';
+  /** The log outlives this process (Kafka): state can be rebuilt by reading it again after a restart. */
+  readonly durable: boolean;
   /** Whether the broker can be reached, as last seen. */
   readonly health: BrokerHealth;
   /** Sends records with every in-sync replica's acknowledgement; per-key order is kept. */
@@ -82,6 +92,17 @@ export interface Transport {
    * this between steps of simulated time; a transport without it is waited on by quiet periods instead.
    */
   caughtUp?(): boolean;
+  /** How many partitions a topic has (created with the default count when missing). */
+  partitionCount(topic: string): Promise<number>;
+  /** The next offset to be written, per partition of `topic` (the end of the log now). */
+  endOffsets(topic: string): Promise<Map<number, bigint>>;
+  /** The next offset a group will read, per partition of `topic`, for the partitions it has committed. */
+  committed(groupId: string, topic: string): Promise<Map<number, bigint>>;
+  /**
+   * Reads a stretch of a topic outside any consumer group (a strategy's warm-up), handing each batch
+   * to `onRecords` in offset order per partition; resolves when every partition reached its end.
+   */
+  scan(topic: string, range: ScanRange, onRecords: (records: readonly InRecord[]) => void, signal?: AbortSignal): Promise<void>;
   /** Creates topics where the broker supports it (Redpanda via admin); a no-op where topics auto-create. */
   ensureTopics(topics: readonly string[]): Promise<void>;
   close(): Promise<void>;

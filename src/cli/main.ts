@@ -10,6 +10,8 @@ import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { Signals } from './signals.ts';
+import { strategiesCommand } from './strategies.ts';
+import { Database } from '../db/database.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
 
@@ -167,6 +169,23 @@ busOptions(
   process.stdout.write(`published ${published - unconfirmed} ticks to market.ticks (${stoppedBy})\n`);
   if (unconfirmed > 0) throw new FeedIncomplete(unconfirmed);
 });
+
+program.addCommand(strategiesCommand(() => setup({ status: false }, {}, false)));
+
+program
+  .command('migrate')
+  .description("apply the database migrations not yet applied (run does this at start too); the database is DATABASE_URL's, else the embedded one in database.dir")
+  .action(async () => {
+    const { config, log } = setup({ status: false }, {}, false);
+    if (!config.database.enabled) throw new ConfigError(['migrate: the database is switched off (database.enabled: false)']);
+    const db = await Database.open(config.database, log);
+    try {
+      const applied = await db.migrate();
+      process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${db.where}\n` : `${db.where} is up to date\n`);
+    } finally {
+      await db.close();
+    }
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -18,6 +18,8 @@ const NAMED: Record<string, { path: string; list?: boolean }> = {
   KAFKA_IDEMPOTENT: { path: 'kafka.idempotent' },
   KAFKA_CREATE_TOPICS: { path: 'kafka.createTopics' },
   DATABASE_URL: { path: 'database.url' },
+  DATABASE_DIR: { path: 'database.dir' },
+  INSTANCE_ID: { path: 'instance.id' },
   OTEL_SERVICE_NAME: { path: 'telemetry.serviceName' },
   OTEL_TRACES_EXPORTER: { path: 'telemetry.exporter' },
   OTEL_EXPORTER_OTLP_ENDPOINT: { path: 'telemetry.otlpEndpoint' },

@@ -5,6 +5,7 @@ import { PaperSettings } from '../execution/paper-client.ts';
 import { RiskLimits } from '../risk/limits.ts';
 import { HHMM } from '../market/market-hours.ts';
 import { LOG_LEVELS } from '../log.ts';
+import { DatabaseSettings } from '../db/settings.ts';
 import { TelemetrySettings } from '../telemetry/tracing.ts';
 
 const HostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
@@ -44,7 +45,19 @@ export const Config = z
       })
       .refine((c) => c.mailboxLowWater < c.mailboxBound, { message: 'mailboxLowWater must be below mailboxBound', path: ['mailboxLowWater'] }),
     supervision: SupervisionPolicy,
-    database: z.strictObject({ url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').nullable() }),
+    database: DatabaseSettings,
+    instance: z.strictObject({
+      /** This instance's name in the deployment: its own consumer groups and its lease. Null: the host name. */
+      id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore; at most 64').nullable(),
+      /** How long the chain lease lasts without renewal: a dead leader's chain moves after this. */
+      leaseTtlMs: z.number().int().min(1000),
+      /** How often strategy changes written to the database are looked for and published. */
+      outboxPollMs: z.number().int().min(10),
+    }),
+    recovery: z.strictObject({
+      /** A strategy started on an instance (a restart, a move) first replays this much of market.ticks, signals off. */
+      warmUpMs: Ms,
+    }),
     telemetry: TelemetrySettings,
     log: z.strictObject({ level: z.enum(LOG_LEVELS), file: z.string().min(1).nullable() }),
     trading: z.strictObject({

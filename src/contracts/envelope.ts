@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { BROKER_NAMESPACES, MARKET_NAMESPACE, type EnvelopeBroker } from './topics.ts';
+import { BROKER_NAMESPACES, CONTROL_NAMESPACE, MARKET_NAMESPACE, type EnvelopeBroker } from './topics.ts';
 import { CURRENT_VERSION, EVENT_TYPES, type EventData, type EventType } from './events.ts';
 
 /** The envelope's own fields, validated before the payload (whose schema depends on type and version). */
@@ -9,7 +9,7 @@ export const EnvelopeHeader = z.object({
   type: z.string().min(1),
   version: z.number().int().positive(),
   ts: z.iso.datetime(),
-  broker: z.enum([...BROKER_NAMESPACES, MARKET_NAMESPACE]),
+  broker: z.enum([...BROKER_NAMESPACES, MARKET_NAMESPACE, CONTROL_NAMESPACE]),
   source: z.string().min(1),
   key: z.string().min(1),
   correlation_id: z.uuid(),
@@ -49,11 +49,13 @@ export interface NewEvent<T extends EventType> {
   startsChain?: boolean;
   /** Event time in ms since the epoch, from the injected clock. */
   now: number;
+  /** An id derived from the cause (src/ids.ts), so that handling the cause again makes the same event. */
+  id?: string;
 }
 
 /** The only way events are made: ids, version, time and the correlation/causation chain are filled in here. */
 export function createEvent<T extends EventType>(e: NewEvent<T>): Envelope<T> {
-  const id = randomUUID();
+  const id = e.id ?? randomUUID();
   return {
     id,
     type: e.type,

@@ -131,6 +131,8 @@ export const RejectedSignal = z.object({
 });
 
 const OrderBase = {
+  /** The signal the order is for (absent in events written before it was carried). */
+  signal_id: z.uuid().optional(),
   strategy_id: z.string().min(1),
   instrument_token: InstrumentToken,
   signal_type: SignalType,
@@ -218,6 +220,28 @@ export const TradingStateChanged = z.object({
   timestamp: Timestamp,
 });
 
+/**
+ * A strategy's configuration changed (added, updated, enabled, disabled, live switched, removed): written
+ * with the change in one database transaction (the outbox) and published keyed by strategy id, so the
+ * instance that owns the strategy applies it. `config` is the whole row at `version` (null: removed);
+ * an instance applies a change only when its version is newer than what it runs.
+ */
+export const StrategyChanged = z.object({
+  strategy_id: z.string().min(1),
+  version: z.number().int().positive(),
+  change: z.enum(['added', 'updated', 'enabled', 'disabled', 'live_on', 'live_off', 'removed']),
+  config: z
+    .object({
+      type: z.string().min(1),
+      instruments: z.array(InstrumentToken).min(1),
+      params: z.record(z.string(), z.unknown()),
+      active: z.boolean(),
+      live: z.boolean(),
+    })
+    .nullable(),
+  timestamp: Timestamp,
+});
+
 /** Event type -> version -> payload schema. A new version is a new entry; old ones stay decodable. */
 export const EVENT_SCHEMAS = {
   market_tick: { 1: MarketTick },
@@ -229,6 +253,7 @@ export const EVENT_SCHEMAS = {
   order_failed: { 1: OrderFailed },
   pnl_snapshot: { 1: PnlSnapshot },
   trading_state: { 1: TradingStateChanged },
+  strategy_changed: { 1: StrategyChanged },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
@@ -243,6 +268,7 @@ export const CURRENT_VERSION: { readonly [K in EventType]: number } = {
   order_failed: 1,
   pnl_snapshot: 1,
   trading_state: 1,
+  strategy_changed: 1,
 };
 
 /**
@@ -278,6 +304,7 @@ export type SignalKind = z.infer<typeof SignalKind>;
 export type FeeBreakdown = z.infer<typeof FeeBreakdown>;
 export type TradingStateName = z.infer<typeof TradingStateName>;
 export type TradingStateChanged = z.infer<typeof TradingStateChanged>;
+export type StrategyChanged = z.infer<typeof StrategyChanged>;
 
 export interface EventData {
   market_tick: MarketTick;
@@ -289,4 +316,5 @@ export interface EventData {
   order_failed: OrderFailed;
   pnl_snapshot: PnlSnapshot;
   trading_state: TradingStateChanged;
+  strategy_changed: StrategyChanged;
 }

@@ -10,9 +10,13 @@ export type BrokerNamespace = (typeof BROKER_NAMESPACES)[number];
 
 /** The shared market-data namespace: ticks are not owned by any broker. */
 export const MARKET_NAMESPACE = 'market' as const;
-export type EnvelopeBroker = BrokerNamespace | typeof MARKET_NAMESPACE;
+/** The deployment's own control events (strategy changes): no broker's. */
+export const CONTROL_NAMESPACE = 'control' as const;
+export type EnvelopeBroker = BrokerNamespace | typeof MARKET_NAMESPACE | typeof CONTROL_NAMESPACE;
 
 export const MARKET_TICKS = 'market.ticks';
+/** Strategy changes, keyed by strategy id: its partitions are how instances split the strategies. */
+export const CONTROL_STRATEGIES = 'control.strategies';
 
 /** Dead letters for messages that never came from a topic (timers, internal commands). */
 export const INTERNAL_DEAD_LETTERS = 'internal.dlq';
@@ -40,6 +44,7 @@ export function topicsFor(ns: BrokerNamespace): NamespaceTopics {
 /** The event type a topic carries, or undefined for a topic outside the topology (a dead-letter topic). */
 export function expectedTypeOf(topic: string): EventType | undefined {
   if (topic === MARKET_TICKS) return 'market_tick';
+  if (topic === CONTROL_STRATEGIES) return 'strategy_changed';
   const dot = topic.indexOf('.');
   if (dot < 0 || !(BROKER_NAMESPACES as readonly string[]).includes(topic.slice(0, dot))) return undefined;
   const suffix = topic.slice(dot + 1);
@@ -57,59 +62,74 @@ export function isDlq(topic: string): boolean {
 
 /** Every topic the system writes, dead-letter topics included: what admin topic creation creates. */
 export function allTopics(namespaces: readonly BrokerNamespace[] = BROKER_NAMESPACES): string[] {
-  const base = [MARKET_TICKS, ...namespaces.flatMap((ns) => Object.values(topicsFor(ns)))];
+  const base = [MARKET_TICKS, CONTROL_STRATEGIES, ...namespaces.flatMap((ns) => Object.values(topicsFor(ns)))];
   return [...base, ...base.map(dlqOf), INTERNAL_DEAD_LETTERS];
 }
 
 /**
- * A topic a role reads: the shared tick topic, or a family of its own namespace, of every namespace,
- * or of the primary one (paper when paper trading is on: the chain each strategy follows).
+ * A topic a role reads: the shared tick topic, the strategy control topic, or a family of its own
+ * namespace, of every namespace, or of the primary one (paper when paper trading is on: the chain each
+ * strategy follows).
  */
-export type TopicRef = { readonly market: true } | { readonly family: TopicFamily; readonly of?: 'primary' | 'every' };
+export type TopicRef = { readonly market: true } | { readonly control: true } | { readonly family: TopicFamily; readonly of?: 'primary' | 'every' };
 
 export interface RoleSpec {
-  /** shared: one group per deployment; namespace: one group per broker namespace. */
-  readonly scope: 'shared' | 'namespace';
+  /**
+   * instance: a group per instance (`<prefix>.<role>.<instance>`), so every instance sees every record;
+   * shared: one group per deployment, its partitions split among the instances; chain: one group per
+   * broker namespace, consumed only by the instance holding that namespace's chain lease.
+   */
+  readonly scope: 'instance' | 'shared' | 'chain';
   readonly reads: readonly TopicRef[];
   /** Where a group with no committed offset starts. */
   readonly startAt: 'earliest' | 'latest';
-  /** Why it starts there: shown in the README's topology table. */
+  /** false: never commits, so every start reads its topics again from `startAt` (state rebuilt from the log). */
+  readonly commits: boolean;
+  /** Why: shown in the README's topology table. */
   readonly why: string;
 }
 
 /**
  * Every consumer role. Topics that cause orders are read from the end by a new group: a first deployment
- * (or a new group prefix) must not validate or execute the signals already on the log again. Outcomes are
- * read from the beginning: they rebuild positions, and applying them places nothing.
+ * (or a new group prefix) must not validate or execute the signals already on the log again. What
+ * rebuilds state is read from the beginning: applying it again places nothing.
  */
 export const ROLES = {
-  'strategy-runner': { scope: 'shared', reads: [{ market: true }], startAt: 'latest', why: 'ticks are live: strategies trade from now' },
+  'strategy-runner': { scope: 'instance', reads: [{ market: true }], startAt: 'latest', commits: true, why: "ticks are live: this instance's strategies trade from now (a restart resumes where it stopped)" },
+  'strategy-host': { scope: 'shared', reads: [{ control: true }], startAt: 'earliest', commits: true, why: 'the partitions an instance is assigned say which strategies it runs; their changes are applied there' },
   'strategy-outcomes': {
-    scope: 'shared',
+    scope: 'instance',
     reads: [
+      { family: 'signalsRaw', of: 'primary' },
       { family: 'ordersFilled', of: 'primary' },
       { family: 'signalsRejected', of: 'primary' },
       { family: 'ordersFailed', of: 'primary' },
     ],
     startAt: 'earliest',
-    why: 'strategies hear how their signals ended (the paper chain, when paper trading is on); rebuilds what each holds',
+    commits: false,
+    why: 'what every strategy sent and how it ended (the paper chain, when paper trading is on): rebuilds what each holds at every start',
   },
-  'trading-state': { scope: 'shared', reads: [{ family: 'riskState', of: 'every' }], startAt: 'earliest', why: 'strategies learn whether their account is halted or reducing' },
-  risk: { scope: 'namespace', reads: [{ family: 'signalsRaw' }], startAt: 'latest', why: 'a new group must not judge old signals again' },
-  'risk-book': { scope: 'namespace', reads: [{ family: 'ordersFilled' }, { family: 'ordersFailed' }], startAt: 'earliest', why: "rebuilds the risk book's positions and P&L" },
-  execution: { scope: 'namespace', reads: [{ family: 'signalsValidated' }], startAt: 'latest', why: 'a new group must never execute old signals again' },
-  portfolio: { scope: 'namespace', reads: [{ family: 'ordersFilled' }], startAt: 'earliest', why: 'rebuilds positions and cash from every fill' },
+  'trading-state': { scope: 'instance', reads: [{ family: 'riskState', of: 'every' }], startAt: 'earliest', commits: false, why: 'strategies learn whether their account is halted or reducing' },
+  risk: { scope: 'chain', reads: [{ family: 'signalsRaw' }], startAt: 'latest', commits: true, why: 'a new group must not judge old signals again' },
+  'risk-book': { scope: 'chain', reads: [{ family: 'ordersFilled' }, { family: 'ordersFailed' }], startAt: 'earliest', commits: true, why: "keeps the risk book's positions and P&L (rebuilt from the ledger at start)" },
+  execution: { scope: 'chain', reads: [{ family: 'signalsValidated' }], startAt: 'latest', commits: true, why: 'a new group must never execute old signals again' },
+  portfolio: { scope: 'chain', reads: [{ family: 'ordersFilled' }], startAt: 'earliest', commits: true, why: 'positions and cash from every fill (rebuilt from the ledger at start)' },
 } as const satisfies Record<string, RoleSpec>;
 export type Role = keyof typeof ROLES;
-export type SharedRole = { [R in Role]: (typeof ROLES)[R]['scope'] extends 'shared' ? R : never }[Role];
-export type NamespacedRole = Exclude<Role, SharedRole>;
+export type ChainRole = { [R in Role]: (typeof ROLES)[R]['scope'] extends 'chain' ? R : never }[Role];
+export type InstanceRole = { [R in Role]: (typeof ROLES)[R]['scope'] extends 'instance' ? R : never }[Role];
+export type SharedRole = Exclude<Role, ChainRole>;
 
-/** The topics `role` reads, for namespace `ns` (namespaced roles) among the active `namespaces` (the primary first). */
+/** The topics `role` reads, for namespace `ns` (chain roles) among the active `namespaces` (the primary first). */
 export function topicsOfRole(role: Role, namespaces: readonly BrokerNamespace[], ns?: BrokerNamespace): string[] {
   const out: string[] = [];
   for (const ref of ROLES[role].reads as readonly TopicRef[]) {
     if ('market' in ref) {
       out.push(MARKET_TICKS);
+      continue;
+    }
+    if ('control' in ref) {
+      out.push(CONTROL_STRATEGIES);
       continue;
     }
     const owners = ref.of === 'every' ? namespaces : ref.of === 'primary' ? namespaces.slice(0, 1) : ns ? [ns] : [];
@@ -119,11 +139,19 @@ export function topicsOfRole(role: Role, namespaces: readonly BrokerNamespace[],
 }
 
 /**
- * Each role gets its own consumer group (`<prefix>.<role>`, namespaced roles `<prefix>.<ns>.<role>`), so
- * two roles never share a group and each sees every message it subscribes to.
+ * Each role gets its own consumer group, so two roles never share one and each sees every message it
+ * subscribes to: `<prefix>.<role>` (shared), `<prefix>.<role>.<instance>` (per instance),
+ * `<prefix>.<ns>.<role>` (chain roles).
  */
-export function consumerGroup(prefix: string, role: SharedRole): string;
-export function consumerGroup(prefix: string, role: NamespacedRole, ns: BrokerNamespace): string;
-export function consumerGroup(prefix: string, role: Role, ns?: BrokerNamespace): string {
-  return ns ? `${prefix}.${ns}.${role}` : `${prefix}.${role}`;
+export function consumerGroup(prefix: string, role: Role, owner?: { readonly ns?: BrokerNamespace; readonly instance?: string }): string {
+  const scope = ROLES[role].scope;
+  if (scope === 'chain') {
+    if (!owner?.ns) throw new Error(`the ${role} group needs a namespace`);
+    return `${prefix}.${owner.ns}.${role}`;
+  }
+  if (scope === 'instance') {
+    if (!owner?.instance) throw new Error(`the ${role} group needs an instance id`);
+    return `${prefix}.${role}.${owner.instance}`;
+  }
+  return `${prefix}.${role}`;
 }

@@ -39,6 +39,13 @@ export class SimMarket {
     return this.lanes.length;
   }
 
+  /** Adds an instrument (a strategy added while running trades it); false if it is simulated already. */
+  add(instrument: Instrument): boolean {
+    if (this.lanes.some((l) => l.instrument.token === instrument.token)) return false;
+    this.lanes.push({ instrument, price: instrument.referencePrice, volume: 0 });
+    return true;
+  }
+
   /** The next tick, instruments in turn, stamped at `ts` (ms since the epoch). */
   tick(ts: number): MarketTick {
     const lane = this.lanes[this.next]!;

@@ -70,6 +70,18 @@ export class PortfolioBook {
     return true;
   }
 
+  /** Rebuilds the book from the ledger's fills (a restart): each applied once, as `apply` would. */
+  restore(fills: ReadonlyArray<{ strategyId: string; token: number; quantity: number; pricePaise: Paise; feesPaise: Paise; orderId: string; fillId: string }>): void {
+    for (const f of fills) {
+      if (!this.applied.first(`${f.orderId}|${f.fillId}`)) continue;
+      const a = this.account(f.strategyId);
+      a.positions.set(f.token, applyFill(a.positions.get(f.token) ?? FLAT, f.quantity, f.pricePaise));
+      a.cash += -f.quantity * f.pricePaise - f.feesPaise;
+      a.fees += f.feesPaise;
+      a.fills++;
+    }
+  }
+
   totals(strategyId: string, mark: (token: number) => Paise | undefined): AccountTotals {
     const a = this.account(strategyId);
     let realized = 0;

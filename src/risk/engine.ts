@@ -1,3 +1,4 @@
+import type { ChainHistory } from '../db/chain-store.ts';
 import type { OrderFailed, OrderFilled, RiskCheckName, TradingSignal, TradingStateChanged } from '../contracts/events.ts';
 import type { Instrument } from '../market/instruments.ts';
 import { istDate, istMinutes, minutesOf } from '../market/market-hours.ts';
@@ -57,6 +58,61 @@ export class RiskEngine {
 
   get tradingDay(): string {
     return this.day;
+  }
+
+  /** What the database keeps of the day: its date, the state and the loss baseline. */
+  get dayState(): { readonly tradingDay: string; readonly state: TradingState; readonly dayStartNetPaise: Paise } {
+    return { tradingDay: this.day, state: this.state, dayStartNetPaise: this.dayStartNet };
+  }
+
+  /**
+   * Rebuilds the engine from what the chain recorded (a restart, or this instance taking the chain
+   * over): every fill (positions, realized P&L, fees, last prices), the last day's verdicts (judged
+   * signals, the order times the rate limits count, what is reserved and not yet filled or failed) and
+   * the day itself. What the log then delivers again is recognised and applied once.
+   */
+  restore(h: ChainHistory): void {
+    const reserved = new Map<string, { strategy: string; token: number; quantity: number }>();
+    const add = (strategy: string, token: number, quantity: number) => {
+      const k = `${strategy}\u0000${token}`;
+      const r = reserved.get(k) ?? { strategy, token, quantity: 0 };
+      r.quantity += quantity;
+      reserved.set(k, r);
+    };
+    const last = h.validated.at(-1) ?? h.rejected.at(-1);
+    const today = h.day?.tradingDay ?? (last ? istDate(last.ts) : '');
+    const filledToday = new Map<string, number>();
+    for (const f of h.fills) {
+      this.applied.first(`fill|${f.orderId}|${f.fillId}`);
+      this.book.fill(f.strategyId, f.token, f.quantity, f.pricePaise, f.feesPaise, f.ts);
+      add(f.strategyId, f.token, f.quantity);
+      filledToday.set(f.correlationId, (filledToday.get(f.correlationId) ?? 0) + f.quantity);
+    }
+    for (const v of [...h.validated, ...h.rejected]) {
+      this.judged.first(v.signalId ?? v.correlationId);
+      this.delivered.first(v.correlationId);
+    }
+    const failed = new Set<string>();
+    for (const f of h.failed) {
+      this.applied.first(`failed|${f.correlationId}`);
+      failed.add(f.correlationId);
+    }
+    // Reserved = filled + validated today and neither filled nor failed yet (what is still in flight).
+    for (const v of h.validated) {
+      this.orders.add(v.ts);
+      if (failed.has(v.correlationId)) continue;
+      const rest = v.quantity - (filledToday.get(v.correlationId) ?? 0);
+      if (rest !== 0) add(v.strategyId, v.token, rest);
+    }
+    for (const r of reserved.values()) this.book.reserve(r.strategy, r.token, r.quantity);
+    if (h.day) {
+      this.day = h.day.tradingDay;
+      this.state = h.day.state;
+      this.dayStartNet = h.day.dayStartNetPaise;
+    } else if (today) {
+      this.day = today;
+      this.dayStartNet = this.book.net();
+    }
   }
 
   /** Judges a signal; a pass reserves its position change and counts it against the rate limits. */

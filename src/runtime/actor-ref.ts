@@ -35,18 +35,28 @@ export interface ActorContext<M> {
 }
 
 /**
+ * An event a behaviour published while handling a batch (held until its `afterBatch` has resolved).
+ * afterBatch may replace `event` (by what the ledger already holds for the same effect).
+ */
+export interface Output {
+  readonly topic: string;
+  event: Envelope;
+}
+
+/**
  * An actor's logic: synchronous and pure where it can be (strategies, risk checks, fills), async only
- * where it talks to the outside (a broker). A throw is a bug or an outage: the supervisor decides what
- * happens next. The hooks are optional, as in Akka: `preStart` after every (re)start before any
- * message (acquire what the actor holds: a subscription), `postStop` before a restart discards the
- * state and when the actor stops for good (release it), `afterBatch` once the messages that accumulated
- * in one turn are all received (send what they gathered: the producer's batch); those messages are
- * finished only when it resolves.
+ * where it talks to the outside (a broker, the database). A throw is a bug or an outage: the supervisor
+ * decides what happens next. The hooks are optional, as in Akka: `preStart` after every (re)start
+ * before any message (acquire what the actor holds: a subscription), `postStop` before a restart
+ * discards the state and when the actor stops for good (release it), `afterBatch` once the messages
+ * that accumulated in one turn are all received. With `afterBatch`, what those messages published is
+ * held and handed to it (`outputs`: to make durable first, as the risk checker records its verdicts),
+ * and goes out only when it resolves; the messages are finished then too.
  */
 export interface Behaviour<S, M> {
   init(): S;
   receive(state: S, message: M, ctx: ActorContext<M>): S | Promise<S>;
   preStart?(state: S, ctx: ActorContext<M>): S | Promise<S>;
   postStop?(state: S, ctx: ActorContext<M>): void | Promise<void>;
-  afterBatch?(state: S, ctx: ActorContext<M>): S | Promise<S>;
+  afterBatch?(state: S, ctx: ActorContext<M>, outputs: readonly Output[]): S | Promise<S>;
 }

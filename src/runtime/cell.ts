@@ -5,7 +5,7 @@ import { EventRecord } from '../contracts/event-record.ts';
 import { ActorStoppedError, asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.ts';
-import type { ActorContext, ActorRef, Behaviour } from './actor-ref.ts';
+import type { ActorContext, ActorRef, Behaviour, Output } from './actor-ref.ts';
 import { Delivery } from './delivery.ts';
 import { DrainWatch } from './drain-watch.ts';
 import { send, spawnReceiver, stopActor, type NactParent, type NactRef } from './nact.ts';
@@ -64,6 +64,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   stopRequested = false;
   private drain: DrainWatch | undefined;
   private context: CellContext<M> | undefined;
+  /** With afterBatch: what the batch in hand published, held until afterBatch resolves. */
+  private held: Array<{ output: Output; cause: Delivery<M>; headers: Headers }> | undefined;
   private readonly nactRef: NactRef<NactMessage>;
   private readonly behaviour: Behaviour<S, M>;
   private readonly parent: Parent;
@@ -267,18 +269,26 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   }
 
   private completeBatch(batch: Delivery<M>[]): void | Promise<void> {
+    const held = this.held ?? [];
+    this.held = undefined;
     const done = (state: S) => {
       this.state = state;
+      for (const h of held) this.send(h.output.topic, h.output.event, h.cause, h.headers);
       for (const d of batch) this.finish(d);
+    };
+    // Failed: nothing held goes out; the batch is received again after the restart and publishes anew.
+    const failed = (error: unknown) => {
+      for (const h of held) h.cause.endPublish();
+      return this.fail(batch, 0, error);
     };
     let r: S | Promise<S>;
     try {
-      r = this.behaviour.afterBatch!(this.state as S, this.ctx);
+      r = this.behaviour.afterBatch!(this.state as S, this.ctx, held.map((h) => h.output));
     } catch (error) {
-      return this.fail(batch, 0, error);
+      return failed(error);
     }
     if (!isThenable(r)) return done(r);
-    return (r as Promise<S>).then(done, (error: unknown) => this.fail(batch, 0, error));
+    return (r as Promise<S>).then(done, failed);
   }
 
   private finish(d: Delivery<M>): void {
@@ -294,6 +304,9 @@ export class Cell<S, M> implements ActorRef<M>, Child {
 
   /** A failure while handling batch[index] (or while starting, `starting`): hold, suspend, tell the parent. */
   private fail(batch: Delivery<M>[], index: number, error: unknown, starting = false): void {
+    // Outputs held for this batch do not go out: it is received again after the restart.
+    for (const h of this.held ?? []) h.cause.endPublish();
+    this.held = undefined;
     const d = starting ? undefined : batch[index];
     if (d) d.attempts++;
     this.lastError = error;
@@ -329,13 +342,26 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     }
   }
 
-  /** Publishes an event caused by the message in hand (ActorContext.publish). */
+  /**
+   * Publishes an event caused by the message in hand (ActorContext.publish); held until afterBatch has
+   * resolved when the behaviour has one. The message is not finished before its outputs are confirmed.
+   */
   publishCaused(topic: string, event: Envelope): void {
     const cause = this.ctx.delivery as Delivery<M> | undefined;
     // A signal starts a chain and a trace; anything else carries on the trace of the message in hand.
     const startsChain = event.correlation_id === event.id && event.causation_id !== null;
     const headers = startsChain ? startChainTrace(event) : this.publishHeaders ? { ...this.publishHeaders } : cause?.trace ? { ...cause.trace } : {};
+    if (this.behaviour.afterBatch && cause) {
+      cause.beginPublish();
+      (this.held ??= []).push({ output: { topic, event }, cause, headers });
+      return;
+    }
     cause?.beginPublish();
+    this.send(topic, event, cause, headers);
+  }
+
+  /** Hands a record to the outbox; `cause`'s publication was begun already. */
+  private send(topic: string, event: Envelope, cause: Delivery<M> | undefined, headers: Headers): void {
     this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined);
   }
 }

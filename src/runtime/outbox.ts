@@ -1,5 +1,5 @@
 import type { OutRecord } from '../bus/transport.ts';
-import type { Delivery } from './delivery.ts';
+import { Delivery } from './delivery.ts';
 
 /** Where actors' outputs go: the producer actor. `cause` is acknowledged once the record is confirmed. */
 export interface Outbox {
@@ -12,4 +12,20 @@ export interface Outbox {
 /** Where what cannot be processed goes: the dead-letter actor. */
 export interface DeadLetters {
   send(delivery: Delivery, error: unknown, actorPath: string): void;
+}
+
+/**
+ * Publishes records from outside any actor (a relay, a tool) and resolves once the broker has confirmed
+ * every one (or they were dead-lettered). Never rejects: a record not confirmed keeps it waiting.
+ */
+export async function publishConfirmed(outbox: Outbox, records: readonly OutRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await new Promise<void>((resolve) => {
+    const cause = new Delivery<undefined>(undefined, undefined, { done: () => resolve() });
+    for (const r of records) {
+      cause.beginPublish();
+      outbox.publish(r, cause);
+    }
+    cause.markHandled();
+  });
 }

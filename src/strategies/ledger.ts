@@ -1,15 +1,19 @@
-import { Once } from '../once.ts';
-
 /**
  * What a strategy holds, as it should decide from: filled quantity plus its signals still in flight (sent,
  * not yet filled, rejected or failed), per instrument. A signal's chain id (its paper event's id, the
  * correlation id of everything it causes) ties the outcome back to it. A rejected or failed signal is
- * taken back, so a long-only strategy whose entry was refused never believes it is long. Lives outside the
- * strategy actor: a restart of the actor must not make the strategy forget what it holds.
+ * taken back, so a long-only strategy whose entry was refused never believes it is long.
+ *
+ * The same whatever order it hears things in: rebuilt at a start by reading the log (signals sent and
+ * outcomes, topic by topic), an outcome can come before its signal; a chain that has ended is never in
+ * flight again, and each fill counts once (by broker order id and fill id). Lives outside the strategy
+ * actor: a restart of the actor, or the strategy moving to this instance, must not make it forget.
  */
 export class StrategyLedger {
   /** Fills applied, by broker order id and fill id: a redelivered fill changes nothing. */
-  private applied: Once | undefined;
+  private applied: Set<string> | undefined;
+  /** Chains that have ended (filled, rejected, failed). */
+  private settled: Set<string> | undefined;
   // Made on first use: most of a thousand strategies hold nothing most of the time.
   private held: Map<number, number> | undefined;
   private inFlight: Map<string, { token: number; quantity: number }> | undefined;
@@ -19,13 +23,21 @@ export class StrategyLedger {
     return this.held?.get(token) ?? 0;
   }
 
-  /** A signal was sent: `quantity` positive to buy, negative to sell. */
+  /** Every instrument with a non-zero position. */
+  positions(): Array<[number, number]> {
+    return [...(this.held ?? [])].filter(([, q]) => q !== 0);
+  }
+
+  /** A signal was sent: `quantity` positive to buy, negative to sell. Heard twice, counted once. */
   sent(chainId: string, token: number, quantity: number): void {
+    if (this.settled?.has(chainId) || this.inFlight?.has(chainId)) return;
     (this.inFlight ??= new Map()).set(chainId, { token, quantity });
     this.add(token, quantity);
   }
 
+  /** Ends a chain; what it had in flight, if it was. */
   private settle(chainId: string): { token: number; quantity: number } | undefined {
+    (this.settled ??= new Set()).add(chainId);
     const sent = this.inFlight?.get(chainId);
     if (!sent) return undefined;
     this.inFlight!.delete(chainId);
@@ -33,17 +45,20 @@ export class StrategyLedger {
   }
 
   /**
-   * A fill of the chain (or of one this process never sent: a fill read back from the log), once per
+   * A fill of the chain (or of one this process never saw sent: read back from the log), once per
    * `fillKey` (broker order id and fill id).
    */
   filled(chainId: string, token: number, quantity: number, fillKey: string): void {
-    if (!(this.applied ??= new Once(10_000)).first(fillKey)) return;
+    const applied = (this.applied ??= new Set());
+    if (applied.has(fillKey)) return;
+    applied.add(fillKey);
     const sent = this.settle(chainId);
     this.add(token, quantity - (sent?.quantity ?? 0));
   }
 
   /** The chain ended without a fill (rejected by risk, or the order failed): take the signal back. */
   refused(chainId: string): void {
+    if (this.settled?.has(chainId)) return;
     const sent = this.settle(chainId);
     if (sent) this.add(sent.token, -sent.quantity);
   }

@@ -7,7 +7,8 @@ import { makeTransport, waitFor } from '../support/harness.ts';
 import { decodeAll, keepOpen, recordTopics } from '../support/pipeline.ts';
 
 /** The default demo (config/default.yaml, config/strategies.yaml) over the simulator, in simulated time. */
-const simulated = (seconds: number, overrides: Record<string, unknown> = {}) => loadConfig({}, { feed: { sim: { pace: 'fast', seconds } }, ...overrides });
+// With the embedded database as npm start has it, in memory (no folder shared between test files).
+const simulated = (seconds: number, overrides: Record<string, unknown> = {}) => loadConfig({}, { feed: { sim: { pace: 'fast', seconds } }, database: { dir: 'memory://' }, ...overrides });
 
 describe('losing days behave like a trading desk', () => {
   it('the default demo trades a simulated hour without tripping its daily loss limit', async () => {

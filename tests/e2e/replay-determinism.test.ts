@@ -14,7 +14,8 @@ async function replayOnce(): Promise<{ fills: string[]; pnl: Record<string, unkn
     await waitFor(() => recorder.records.length >= result.pipeline!.stats.fills, 'every fill recorded');
     const fills = decodeAll(recorder.records).map((e) => {
       if (e.type !== 'order_filled') throw new Error(`unexpected ${e.type}`);
-      const { order_id: _id, ...rest } = e.data;
+      // Order and signal ids derive from the ticks' ids, which are new each run.
+      const { order_id: _id, signal_id: _signal, ...rest } = e.data;
       return JSON.stringify(rest);
     });
     const book = result.pipeline!.portfolios.get('paper')!;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { delegate } from '../support/harness.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActorSystem } from '../../src/app/actor-system.ts';
 import type { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
@@ -21,17 +22,13 @@ const settle = async (turns = 20) => {
 /** A memory transport whose sends fail as `fault` says (the records of a failed send are not written). */
 function faulty(inner: MemoryTransport, fault: (records: readonly OutRecord[], attempt: number) => Error | undefined): Transport & { attempts: number } {
   const t = {
-    kind: inner.kind,
-    health: inner.health,
+    ...delegate(inner),
     attempts: 0,
     send: async (records: readonly OutRecord[]) => {
       const e = fault(records, ++t.attempts);
       if (e) throw e;
       return inner.send(records);
     },
-    subscribe: inner.subscribe.bind(inner),
-    ensureTopics: inner.ensureTopics.bind(inner),
-    close: inner.close.bind(inner),
   };
   return t;
 }

@@ -1,7 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 
-/** The CLI as a user runs it, on this Node (22, from the `node` devDependency). */
-const BASE_ENV = { ...process.env, VITEST: '', LOG_LEVEL: 'warn' };
+/**
+ * The CLI as a user runs it, on this Node (22, from the `node` devDependency). Without the database
+ * unless a test asks for one (each then gives its own folder or DATABASE_URL): runs in parallel must not
+ * share the embedded database in var/db.
+ */
+const BASE_ENV = { ...process.env, VITEST: '', LOG_LEVEL: 'warn', ALPHA_PANDA_DATABASE__ENABLED: 'false', DATABASE_URL: '' };
 
 /** The recorded NIFTY 50 day traded as its future, with the strategies written for it. */
 export const NIFTY_DAY_ARGS = ['data/nifty50-5min-2025-08-11.csv', '--as', 'NIFTY25AUGFUT', '--strategies', 'config/strategies-nifty-day.yaml'];

@@ -96,3 +96,21 @@ export async function collect(transport: Transport, topic: string, count: number
   }
   return records;
 }
+
+/** Every method of `t`, delegated: a wrapper spreads this and replaces what it changes. */
+export function delegate(t: Transport): Transport {
+  return {
+    kind: t.kind,
+    durable: t.durable,
+    health: t.health,
+    send: (r) => t.send(r),
+    subscribe: (o) => t.subscribe(o),
+    ensureTopics: (x) => t.ensureTopics(x),
+    partitionCount: (x) => t.partitionCount(x),
+    endOffsets: (x) => t.endOffsets(x),
+    committed: (g, x) => t.committed(g, x),
+    scan: (x, r, f, s) => t.scan(x, r, f, s),
+    ...(t.caughtUp ? { caughtUp: () => t.caughtUp!() } : {}),
+    close: () => t.close(),
+  };
+}

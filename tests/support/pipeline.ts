@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { InRecord, Transport } from '../../src/bus/transport.ts';
 export { recordTopics } from './harness.ts';
+import { delegate } from './harness.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { decode } from '../../src/contracts/codec.ts';
@@ -18,8 +19,9 @@ export const FIXTURE_STRATEGIES = 'tests/fixtures/strategies.yaml';
 
 /** The default configuration with the test strategies and any overrides (validated like a user's). */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  const { trading, ...rest } = overrides as { trading?: Record<string, unknown> };
-  return loadConfig({}, { trading: { strategiesFile: FIXTURE_STRATEGIES, ...trading }, ...rest });
+  const { trading, database, ...rest } = overrides as { trading?: Record<string, unknown>; database?: Record<string, unknown> };
+  // No database unless the test asks for one: a database test gives its own.
+  return loadConfig({}, { trading: { strategiesFile: FIXTURE_STRATEGIES, ...trading }, database: { enabled: false, ...database }, ...rest });
 }
 
 /** Decodes every record with the wire contract: an invalid envelope fails the test here. */
@@ -83,12 +85,7 @@ export function expectBookMatchesFills(book: PortfolioBook, events: readonly Any
 /** The transport a run uses, left open when the run closes it, so a recorder can finish reading. */
 export function keepOpen(t: Transport): Transport & { closeNow(): Promise<void> } {
   return {
-    kind: t.kind,
-    health: t.health,
-    send: (r) => t.send(r),
-    subscribe: (o) => t.subscribe(o),
-    ensureTopics: (x) => t.ensureTopics(x),
-    ...(t.caughtUp ? { caughtUp: () => t.caughtUp!() } : {}),
+    ...delegate(t),
     close: async () => undefined,
     closeNow: () => t.close(),
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutRecord, Transport } from '../../src/bus/transport.ts';
 import { encode } from '../../src/contracts/codec.ts';
 import type { Envelope } from '../../src/contracts/envelope.ts';
+import { delegate } from './harness.ts';
 
 /**
  * At-least-once delivery made to happen on purpose: every record sent to one of `topics` is sent again
@@ -11,8 +12,7 @@ import type { Envelope } from '../../src/contracts/envelope.ts';
  */
 export function redelivering(t: Transport, topics: readonly string[], reEnvelope: boolean): Transport & { copies: number } {
   const wrapped = {
-    kind: t.kind,
-    health: t.health,
+    ...delegate(t),
     copies: 0,
     send: (records: readonly OutRecord[]) => {
       const extra: OutRecord[] = [];
@@ -27,9 +27,6 @@ export function redelivering(t: Transport, topics: readonly string[], reEnvelope
       wrapped.copies += extra.length;
       return t.send([...records, ...extra]);
     },
-    subscribe: t.subscribe.bind(t),
-    ensureTopics: t.ensureTopics.bind(t),
-    close: t.close.bind(t),
   };
   return wrapped;
 }

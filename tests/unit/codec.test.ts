@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../../src/contracts/codec.ts';
 import { createEvent } from '../../src/contracts/envelope.ts';
-import { consumerGroup, dlqOf, expectedTypeOf, MARKET_TICKS, NAMESPACE_TOPICS, ROLES, topicsFor, type NamespacedRole, type Role, type SharedRole } from '../../src/contracts/topics.ts';
+import { consumerGroup, dlqOf, expectedTypeOf, MARKET_TICKS, NAMESPACE_TOPICS, ROLES, topicsFor, type Role } from '../../src/contracts/topics.ts';
 import { tick } from '../support/harness.ts';
 
 const signalData = { signal_id: '1b4e28ba-2fa1-4d2b-883f-0016d3cca427', strategy_id: 'momo-1', instrument_token: 738561, signal_type: 'BUY' as const, quantity: 10, price: 2501.35, timestamp: '2025-08-11T04:00:00.000Z' };
@@ -75,10 +75,15 @@ describe('wire contract', () => {
 
   it('gives every role its own consumer group', () => {
     const roles = Object.keys(ROLES) as Role[];
-    const shared = roles.filter((r): r is SharedRole => ROLES[r].scope === 'shared');
-    const namespaced = roles.filter((r): r is NamespacedRole => ROLES[r].scope === 'namespace');
-    const groups = [...shared.map((r) => consumerGroup('ap', r)), ...namespaced.flatMap((r) => [consumerGroup('ap', r, 'paper'), consumerGroup('ap', r, 'zerodha')])];
+    const groups = roles.flatMap((r) => {
+      const scope = ROLES[r].scope;
+      if (scope === 'chain') return [consumerGroup('ap', r, { ns: 'paper' }), consumerGroup('ap', r, { ns: 'zerodha' })];
+      if (scope === 'instance') return [consumerGroup('ap', r, { instance: 'a' }), consumerGroup('ap', r, { instance: 'b' })];
+      return [consumerGroup('ap', r)];
+    });
     expect(new Set(groups).size).toBe(groups.length);
-    expect(consumerGroup('ap', 'risk', 'paper')).toBe('ap.paper.risk');
+    expect(consumerGroup('ap', 'risk', { ns: 'paper' })).toBe('ap.paper.risk');
+    expect(consumerGroup('ap', 'strategy-runner', { instance: 'a' })).toBe('ap.strategy-runner.a');
+    expect(consumerGroup('ap', 'strategy-host')).toBe('ap.strategy-host');
   });
 });

@@ -1,9 +1,10 @@
-import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { TransportError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { BrokerHealth } from '../health.ts';
 import { partitionOf } from '../partition.ts';
-import type { Headers, InRecord, OutRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import type { Headers, InRecord, OutRecord, ScanRange, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -32,6 +33,12 @@ function toHeaders(h: IHeaders | undefined): Headers {
   return out;
 }
 
+type KafkaMessage = { offset: string; key: Buffer | null; value: Buffer | null; headers?: IHeaders; timestamp: string };
+
+function toRecords(batch: { topic: string; partition: number; messages: KafkaMessage[] }): InRecord[] {
+  return batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ? m.key.toString('utf8') : null, value: m.value, headers: toHeaders(m.headers), timestamp: m.timestamp }));
+}
+
 /** kafkajs errors carry `retriable`; wrap them so the rest of the system reads one flag. */
 function wrap(e: unknown, what: string): TransportError {
   const retriable = Boolean((e as { retriable?: boolean }).retriable ?? true);
@@ -46,12 +53,14 @@ function wrap(e: unknown, what: string): TransportError {
  */
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
+  readonly durable = true;
   readonly health = new BrokerHealth();
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   /** Every kafkajs client made, connected or still connecting: close() ends them all. */
-  private readonly clients = new Set<Consumer | Producer>();
+  private readonly clients = new Set<Consumer | Producer | Admin>();
+  private adminReady: Promise<Admin> | undefined;
   private closed = false;
 
   private readonly options: KafkaTransportOptions;
@@ -156,15 +165,7 @@ export class KafkaTransport implements Transport {
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const records: InRecord[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ? m.key.toString('utf8') : null,
-            value: m.value,
-            headers: toHeaders(m.headers),
-            timestamp: m.timestamp,
-          }));
+          const records = toRecords(batch);
           const taken = await o.onBatch({ topic: batch.topic, partition: batch.partition, records });
           // Resolving moves the fetch position only (auto-commit is off): the rest is fetched again after resume.
           if (taken > 0) resolveOffset(records[taken - 1]!.offset);
@@ -195,10 +196,119 @@ export class KafkaTransport implements Transport {
     };
   }
 
+  /** One admin client for the transport's lifetime, connected on first use. */
+  private admin(): Promise<Admin> {
+    if (this.closed) return Promise.reject(new TransportError('the Kafka transport is closed', { retriable: false }));
+    if (!this.adminReady) {
+      const admin = this.kafka.admin();
+      this.clients.add(admin);
+      this.adminReady = admin.connect().then(
+        () => admin,
+        (e: unknown) => {
+          this.clients.delete(admin);
+          this.adminReady = undefined;
+          // kafkajs gives up after its retries with a non-retriable error; a connection may still come.
+          const error = new TransportError(`admin client could not connect: ${(e as Error).message}`, { retriable: true, cause: e });
+          this.health.failed(error.message);
+          throw error;
+        },
+      );
+    }
+    return this.adminReady;
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    const admin = await this.admin();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        const n = meta.topics[0]?.partitions.length ?? 0;
+        if (n > 0) return n;
+      } catch (e) {
+        if (attempt >= 10) throw wrap(e, `no metadata for ${topic}`);
+      }
+      // A topic being auto-created has no partitions for a moment.
+      if (attempt >= 10) throw new TransportError(`topic ${topic} has no partitions`, { retriable: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.admin();
+    try {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    } catch (e) {
+      throw wrap(e, `cannot read the end offsets of ${topic}`);
+    }
+  }
+
+  async committed(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.admin();
+    try {
+      const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, bigint>();
+      for (const p of t?.partitions ?? []) if (Number(p.offset) >= 0) out.set(p.partition, BigInt(p.offset));
+      return out;
+    } catch (e) {
+      throw wrap(e, `cannot read the offsets of ${groupId}`);
+    }
+  }
+
+  /**
+   * kafkajs has no group-less consumer: the scan joins a group of its own (a fresh name, never
+   * committed), seeks each partition to the first offset at `sinceMs`, and leaves once every partition
+   * has reached its end; the group is deleted after.
+   */
+  async scan(topic: string, range: ScanRange, onRecords: (records: readonly InRecord[]) => void, signal?: AbortSignal): Promise<void> {
+    const admin = await this.admin();
+    const starts = new Map<number, bigint>();
+    for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, range.sinceMs)) {
+      const until = range.until.get(p.partition);
+      // -1: nothing at or after the time, so nothing to read.
+      if (until !== undefined && Number(p.offset) >= 0 && BigInt(p.offset) < until) starts.set(p.partition, BigInt(p.offset));
+    }
+    if (starts.size === 0) return;
+    const groupId = `${this.options.clientId}.scan.${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: this.options.sessionTimeoutMs, heartbeatInterval: this.options.heartbeatIntervalMs, maxWaitTimeInMs: this.options.maxWaitTimeMs });
+    this.clients.add(consumer);
+    const left = new Set(starts.keys());
+    let finish!: (e?: Error) => void;
+    const done = new Promise<void>((resolve, reject) => (finish = (e) => (e ? reject(e) : resolve())));
+    const abort = () => finish(new TransportError(`scan of ${topic} aborted`, { retriable: false }));
+    signal?.addEventListener('abort', abort, { once: true });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) finish(wrap(e.payload.error, `scan of ${topic} crashed`));
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const until = range.until.get(batch.partition);
+          if (until === undefined || !left.has(batch.partition)) return;
+          const records = toRecords(batch).filter((r) => BigInt(r.offset) < until && Number(r.timestamp) >= range.sinceMs);
+          if (records.length > 0) onRecords(records);
+          const last = batch.messages.at(-1);
+          if (last && BigInt(last.offset) + 1n >= until) {
+            left.delete(batch.partition);
+            if (left.size === 0) finish();
+          }
+        },
+      });
+      for (const [partition, offset] of starts) consumer.seek({ topic, partition, offset: String(offset) });
+      await done;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      this.clients.delete(consumer);
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+  }
+
   async ensureTopics(topics: readonly string[]): Promise<void> {
     if (!this.options.createTopics) return;
-    const admin = this.kafka.admin();
-    await admin.connect();
+    const admin = await this.admin();
     try {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
@@ -210,8 +320,6 @@ export class KafkaTransport implements Transport {
       this.log.info({ topics: missing }, 'created topics');
     } catch (e) {
       throw wrap(e, 'topic creation failed');
-    } finally {
-      await admin.disconnect();
     }
   }
 
@@ -223,5 +331,6 @@ export class KafkaTransport implements Transport {
     await Promise.all(clients.map((c) => c.disconnect().catch(() => undefined)));
     this.producer = undefined;
     this.producerReady = undefined;
+    this.adminReady = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { BrokerHealth } from '../health.ts';
 import { partitionOf } from '../partition.ts';
-import type { InRecord, OutRecord, SubscribeOptions, Subscription, TopicPartition, Transport } from '../transport.ts';
+import type { InRecord, OutRecord, ScanRange, SubscribeOptions, Subscription, TopicPartition, Transport } from '../transport.ts';
 import { MemoryGroup, type MemoryMember } from './memory-group.ts';
 import { MemoryPartition } from './memory-partition.ts';
 
@@ -11,6 +11,11 @@ export interface MemoryTransportOptions {
   readonly maxBatch: number;
   /** Most records a partition keeps; older ones are dropped as Kafka's retention drops them. */
   readonly retention: number;
+  /**
+   * The log outlives the pipelines on it (tests that restart a pipeline on one transport). Otherwise
+   * (embedded mode) what every group has committed is dropped, and a restart finds the log empty.
+   */
+  readonly durable?: boolean;
 }
 
 export const MEMORY_DEFAULTS: MemoryTransportOptions = { partitions: 4, maxBatch: 500, retention: 200_000 };
@@ -23,6 +28,7 @@ export const MEMORY_DEFAULTS: MemoryTransportOptions = { partitions: 4, maxBatch
  */
 export class MemoryTransport implements Transport {
   readonly kind = 'memory' as const;
+  readonly durable: boolean;
   /** In process: never unreachable. */
   readonly health = new BrokerHealth();
   private readonly topics = new Map<string, MemoryPartition[]>();
@@ -33,6 +39,7 @@ export class MemoryTransport implements Transport {
 
   constructor(options: MemoryTransportOptions = MEMORY_DEFAULTS) {
     this.options = options;
+    this.durable = options.durable ?? false;
   }
 
   createTopic(name: string, partitions: number): void {
@@ -77,7 +84,7 @@ export class MemoryTransport implements Transport {
         if (!member.active) throw new Error(`member of ${group.id} has left the group; commit refused`);
         for (const o of offsets) {
           group.commit(o.topic, o.partition, Number(o.offset));
-          this.truncate(o.topic, o.partition);
+          if (!this.durable) this.truncate(o.topic, o.partition);
         }
       },
       stop: async () => group.leave(member),
@@ -98,6 +105,42 @@ export class MemoryTransport implements Transport {
   caughtUp(): boolean {
     for (const g of this.groups.values()) if (!g.caughtUp) return false;
     return true;
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return this.partitions(topic).length;
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    return new Map(this.partitions(topic).map((p, i) => [i, BigInt(p.end)]));
+  }
+
+  async committed(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const out = new Map<number, bigint>();
+    const group = this.groups.get(groupId);
+    if (!group) return out;
+    this.partitions(topic).forEach((_, i) => {
+      const o = group.committedOffset(topic, i);
+      if (o !== undefined) out.set(i, BigInt(o));
+    });
+    return out;
+  }
+
+  async scan(topic: string, range: ScanRange, onRecords: (records: readonly InRecord[]) => void, signal?: AbortSignal): Promise<void> {
+    const parts = this.partitions(topic);
+    for (const [partition, until] of range.until) {
+      const p = parts[partition];
+      if (!p) continue;
+      for (let at = p.start; at < Number(until) && !signal?.aborted; ) {
+        const batch = p.records(at, Math.min(this.options.maxBatch, Number(until) - at));
+        if (batch.length === 0) break;
+        at = Number(batch.at(-1)!.offset) + 1;
+        const wanted = batch.filter((r) => Number(r.timestamp) >= range.sinceMs);
+        if (wanted.length > 0) onRecords(wanted);
+        // Other actors run between batches, as they would while a broker fetch is awaited.
+        await new Promise((r) => setImmediate(r));
+      }
+    }
   }
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
