@@ -12,7 +12,7 @@ import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
 import type { StrategyLedger } from '../src/strategies/ledger.ts';
 import { SignalIntentSchema, type SignalIntent, type StrategyContext } from '../src/strategies/sdk.ts';
-import type { PipelineStats } from '../src/telemetry/stats.ts';
+import type { PipelineStats, StrategyCounts } from '../src/telemetry/stats.ts';
 
 interface StrategyActorState {
   strategy: unknown;
@@ -46,6 +46,8 @@ export interface StrategyActorEnv {
   readonly states: TradingStates;
   /** Intraday square-off time (IST 'HH:MM'), or null for none. */
   readonly squareOffAt: string | null;
+  /** The instance running it: its signals' source says which one made them. */
+  readonly instanceId: string;
 }
 
 type Tick = AnyEnvelope & { type: 'market_tick' };
@@ -70,11 +72,15 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
   current: StrategyActorState | undefined;
   /** Signals made for the tick in hand: the n-th one's id is derived from the tick's, the strategy's and n. */
   private made = 0;
+  private readonly counts: StrategyCounts;
+  private readonly source: string;
 
   constructor(instance: StrategyInstance, env: StrategyActorEnv, start?: StrategyStart) {
     this.instance = instance;
     this.env = env;
     this.start = start;
+    this.counts = env.stats.strategy(instance.id);
+    this.source = `strategy/${instance.id}@${env.instanceId}`;
   }
 
   /** A restart after a failure starts afresh: only the first start carries state or warms up. */
@@ -113,6 +119,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
           return state;
         }
         this.made = 0;
+        this.counts.ticks++;
         const result = strategy.onTick(state.strategy, message.data, params, sctx);
         state.strategy = result.state;
         if (this.closeOut(message, ctx)) {
@@ -192,7 +199,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     let tracked = false;
     const now = ctx.clock.now();
     for (const ns of targets) {
-      const event = createEvent({ type: 'trading_signal', broker: ns, source: `strategy/${id}`, key: id, data, cause: tick, startsChain: true, now, id: derivedId(signalId, ns) });
+      const event = createEvent({ type: 'trading_signal', broker: ns, source: this.source, key: id, data, cause: tick, startsChain: true, now, id: derivedId(signalId, ns) });
       ctx.publish(topicsFor(ns).signalsRaw, event);
       // The paper chain is the one whose outcome the strategy hears (every signal is paper-traded).
       if (!tracked) {
@@ -201,7 +208,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
       }
     }
     this.env.stats.signals++;
-    this.env.stats.strategy(id).signals++;
+    this.counts.signals++;
   }
 
   /** Would this namespace's trading state let a strategy order of `delta` through? */

@@ -44,7 +44,11 @@ export function statusLine(s: StatusInput): string {
 export interface StrategySummary {
   readonly namespace: BrokerNamespace;
   readonly strategy: string;
+  /** Running on this instance (false: removed, disabled, or run by another instance). */
+  readonly running: boolean;
   readonly instruments: readonly string[];
+  /** Ticks its actor handled on this instance. */
+  readonly ticks: number;
   readonly signals: number;
   readonly rejected: number;
   readonly fills: number;
@@ -74,17 +78,22 @@ export function summaryData(p: Pipeline, catalogue: InstrumentCatalogue): Summar
   const mark = (tok: number) => p.prices.get(tok)?.last;
   const strategies: StrategySummary[] = [];
   const totals: Array<SummaryData['totals'][number]> = [];
+  const running = new Map(p.strategyInstances().map((i) => [i.id, i]));
   for (const ns of p.namespaces) {
-    const book = p.portfolios.get(ns)!;
+    // The books are kept by the instance running the chain; another instance reports its strategies' counts.
+    const book = p.portfolios.get(ns);
     let cash = 0;
-    for (const instance of p.strategyInstances()) {
-      const c = p.stats.strategy(instance.id);
-      const t = book.totals(instance.id, mark);
+    // Strategies running here, and any the book holds an account for (removed, disabled, or run elsewhere).
+    const ids = [...new Set([...running.keys(), ...(book?.ids().filter((id) => book.account(id).fills > 0) ?? [])])].sort();
+    for (const id of ids) {
+      const c = p.stats.strategy(id);
+      const t = book?.totals(id, mark) ?? { realized: 0, unrealized: 0, fees: 0, net: 0, cash: 0 };
       cash += t.cash;
-      const positions = [...book.account(instance.id).positions].filter(([, pos]) => pos.quantity !== 0).map(([tok, pos]) => ({ instrument: symbol(tok), token: tok, quantity: pos.quantity }));
-      strategies.push({ namespace: ns, strategy: instance.id, instruments: instance.instruments.map(symbol), signals: c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: rupees(t.realized), unrealized: rupees(t.unrealized), fees: rupees(t.fees), net: rupees(t.net), cash: rupees(t.cash) });
+      const positions = [...(book?.account(id).positions ?? [])].filter(([, pos]) => pos.quantity !== 0).map(([tok, pos]) => ({ instrument: symbol(tok), token: tok, quantity: pos.quantity }));
+      const instruments = running.get(id)?.instruments ?? positions.map((x) => x.token);
+      strategies.push({ namespace: ns, strategy: id, running: running.has(id), instruments: instruments.map(symbol), ticks: c.ticks, signals: c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: rupees(t.realized), unrealized: rupees(t.unrealized), fees: rupees(t.fees), net: rupees(t.net), cash: rupees(t.cash) });
     }
-    totals.push({ namespace: ns, signals: p.stats.signals, rejected: p.stats.rejected, fills: p.stats.fills, failed: p.stats.failed, net: rupees(netPnl(p, ns)), cash: rupees(cash), state: p.engines.get(ns)?.state ?? 'ACTIVE' });
+    totals.push({ namespace: ns, signals: p.stats.signals, rejected: p.stats.rejected, fills: p.stats.fills, failed: p.stats.failed, net: rupees(netPnl(p, ns)), cash: rupees(cash), state: book ? (p.engines.get(ns)?.state ?? 'ACTIVE') : 'CHAIN ELSEWHERE' });
   }
   return { strategies, totals, rejections: Object.fromEntries(p.stats.rejections), ticks: p.ticks, suppressed: p.stats.suppressed };
 }
@@ -96,7 +105,7 @@ export function summaryTable(p: Pipeline, catalogue: InstrumentCatalogue): strin
   const rows: string[][] = [['namespace', 'strategy', 'instruments', 'signals', 'rejected', 'fills', 'failed', 'position', 'realized', 'unrealized', 'fees', 'net P&L']];
   for (const total of d.totals) {
     for (const s of d.strategies.filter((x) => x.namespace === total.namespace)) {
-      rows.push([s.namespace, s.strategy, s.instruments.join(' '), String(s.signals), String(s.rejected), String(s.fills), String(s.failed), s.positions.map((x) => `${x.instrument} ${x.quantity}`).join(', ') || 'flat', money(s.realized), money(s.unrealized), money(s.fees), money(s.net)]);
+      rows.push([s.namespace, s.running ? s.strategy : `${s.strategy} (not running here)`, s.instruments.join(' '), String(s.signals), String(s.rejected), String(s.fills), String(s.failed), s.positions.map((x) => `${x.instrument} ${x.quantity}`).join(', ') || 'flat', money(s.realized), money(s.unrealized), money(s.fees), money(s.net)]);
     }
     rows.push([total.namespace, 'TOTAL', total.state === 'ACTIVE' ? '' : total.state, String(total.signals), String(total.rejected), String(total.fills), String(total.failed), '', '', '', '', money(total.net)]);
   }

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { loadStrategySpecs } from '../strategies/config.ts';
 import { StopControl } from './lifecycle.ts';
 import { Persistence } from './persistence.ts';
+import { sessionKey, sessionsNotStoredBecause } from '../db/session-store.ts';
 import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
@@ -119,6 +120,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
       persistence = await Persistence.open(config, catalogue, clock, log);
       if ((await persistence.strategies.list()).every((s) => !s.active)) log.warn("no active strategy in the database: add one with 'alpha-panda strategies add' (it starts trading without a restart)");
       await persistence.serveControl();
+      const why = config.trading.liveEnabled ? sessionsNotStoredBecause(sessionKey()) : undefined;
+      if (why) log.warn(why);
     }
     const strategies = persistence?.strategies ?? file!;
     const persisted = persistence ? { store: persistence.chain, leadership: persistence.lease(instanceId, system.producer, (e) => stop.fail(e)) } : {};

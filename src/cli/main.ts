@@ -10,7 +10,7 @@ import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { Signals } from './signals.ts';
-import { strategiesCommand } from './strategies.ts';
+import { addStrategiesCommand } from './strategies.ts';
 import { Database } from '../db/database.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
@@ -170,7 +170,7 @@ busOptions(
   if (unconfirmed > 0) throw new FeedIncomplete(unconfirmed);
 });
 
-program.addCommand(strategiesCommand(() => setup({ status: false }, {}, false)));
+addStrategiesCommand(program, () => setup({ status: false }, {}, false));
 
 program
   .command('migrate')

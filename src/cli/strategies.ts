@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { Persistence } from '../app/persistence.ts';
 import { systemClock } from '../clock.ts';
@@ -99,12 +99,14 @@ function print(o: { json?: boolean }, result: AdminResult, text: () => string): 
   process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `${text()}\n`);
 }
 
-export function strategiesCommand(setup: Setup): Command {
-  const cmd = new Command('strategies').description('list and change the strategies in the database while the system runs (running instances apply a change within a second)');
+/** Adds `strategies` to the program (made with `command`, so it inherits its exit and output settings). */
+export function addStrategiesCommand(program: Command, setup: Setup): Command {
+  const cmd = program.command('strategies').description('list and change the strategies in the database while the system runs (running instances apply a change within a second)');
   const go = async (request: AdminRequest, o: { json?: boolean }, text: (r: AdminResult, sym: (t: number) => string) => string) => {
     const { config, log } = setup();
     const result = await send(config, log, request);
-    print(o, result, () => text(result, symbols(config)));
+    const paperOnly = result.record?.live && !config.trading.liveEnabled ? '\n(live trading is switched off globally, trading.liveEnabled: it trades paper only until that is on)' : '';
+    print(o, result, () => `${text(result, symbols(config))}${paperOnly}`);
   };
   const changed = (verb: string) => (r: AdminResult, sym: (t: number) => string) => `${verb} ${r.record!.id} (version ${r.record!.version}): ${r.record!.type} on ${r.record!.instruments.map(sym).join(', ')}; active ${r.record!.active ? 'yes' : 'no'}, live ${r.record!.live ? 'yes' : 'no'}`;
 
@@ -116,7 +118,8 @@ export function strategiesCommand(setup: Setup): Command {
     go({ op: 'show', id }, o, (r, sym) => {
       const x = r.record!;
       const held = r.open!.length === 0 ? 'flat' : r.open!.map((p) => `${p.quantity} ${sym(p.instrument)} (${p.namespace})`).join(', ');
-      return [`id          ${x.id}`, `type        ${x.type}`, `instruments ${x.instruments.map(sym).join(', ')}`, `active      ${x.active ? 'yes' : 'no'}`, `live        ${x.live ? 'yes' : 'no'}`, `version     ${x.version}`, `updated     ${new Date(x.updatedAt).toISOString()}`, `parameters  ${JSON.stringify(x.params)}`, `holds       ${held}`].join('\n');
+      const ledger = r.activity!.length === 0 ? 'nothing yet' : r.activity!.map((a) => `${a.namespace}: ${a.judged} signals judged, ${a.fills} fills, last ${a.lastAt}`).join('; ');
+      return [`id          ${x.id}`, `type        ${x.type}`, `instruments ${x.instruments.map(sym).join(', ')}`, `active      ${x.active ? 'yes' : 'no'}`, `live        ${x.live ? 'yes' : 'no'}`, `version     ${x.version}`, `updated     ${new Date(x.updatedAt).toISOString()}`, `parameters  ${JSON.stringify(x.params)}`, `holds       ${held}`, `ledger      ${ledger}`].join('\n');
     }),
   );
 

@@ -1,5 +1,5 @@
 import { ConfigError, InputError } from '../errors.ts';
-import type { OpenPosition, StrategyInput, StrategyRecord, StrategyStore } from '../db/strategy-store.ts';
+import type { OpenPosition, StrategyActivity, StrategyInput, StrategyRecord, StrategyStore } from '../db/strategy-store.ts';
 
 /** One `alpha-panda strategies` command, as data: what the CLI sends (directly, or to the running process). */
 export type AdminRequest =
@@ -16,6 +16,8 @@ export interface AdminResult {
   readonly record?: StrategyRecord;
   /** What the strategy holds (show, remove). */
   readonly open?: readonly OpenPosition[];
+  /** What the ledger holds of it (show). */
+  readonly activity?: readonly StrategyActivity[];
 }
 
 /** Carries out a request against the strategy store; bad input throws an InputError naming the problem, and changes nothing. */
@@ -32,7 +34,7 @@ async function carryOut(store: StrategyStore, r: AdminRequest): Promise<AdminRes
     case 'list':
       return { records: await store.list() };
     case 'show':
-      return { record: await store.get(r.id), open: await store.openPositions(r.id) };
+      return { record: await store.get(r.id), open: await store.openPositions(r.id), activity: await store.activity(r.id) };
     case 'add':
       return { record: await store.add(r.id, r.input) };
     case 'update':

@@ -82,6 +82,15 @@ type Row = InferEntity<typeof LedgerEntryRow>;
 
 const signed = (side: 'BUY' | 'SELL', q: number) => (side === 'BUY' ? q : -q);
 
+/** Equal as JSON values, whatever order their keys are in (jsonb keeps its own order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 /** The ledger row of a chain event, or undefined for an event that is not one. */
 export function ledgerRow(ns: BrokerNamespace, e: Envelope): Row | undefined {
   const event = e as AnyEnvelope;
@@ -206,7 +215,7 @@ export class DbChainStore implements ChainStore {
     const out = new Map<string, Envelope>();
     for (const r of rows) {
       const held = byKey.get(r.dedupeKey);
-      if (held && (held.id !== r.eventId || JSON.stringify(held.data) !== JSON.stringify((r.event as unknown as Envelope).data))) out.set(r.eventId, held);
+      if (held && (held.id !== r.eventId || !sameJson(held.data, (r.event as unknown as Envelope).data))) out.set(r.eventId, held);
     }
     return out;
   }

@@ -21,14 +21,25 @@ const alive = (pid: number) => {
   }
 };
 
-export function readLock(file: string): LockInfo | undefined {
+function readLockFile(file: string): LockInfo | undefined {
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
-    return info.pid !== process.pid && alive(info.pid) ? info : undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
   } catch {
     return undefined;
   }
 }
+
+/**
+ * The lock's holder, if it is another live process. A lock naming this process's own pid and not held
+ * here was left by an earlier process that had the same pid (a container's pid 1 after a restart).
+ */
+export function readLock(file: string): LockInfo | undefined {
+  const info = readLockFile(file);
+  return info && info.pid !== process.pid && alive(info.pid) ? info : undefined;
+}
+
+/** Locks this process holds: a second open here is refused like one from another process. */
+const HELD = new Set<string>();
 
 export class FolderLock {
   private readonly file: string;
@@ -39,12 +50,17 @@ export class FolderLock {
   }
 
   acquire(socket: string): void {
+    if (HELD.has(this.file)) {
+      const mine = readLockFile(this.file);
+      throw new DatabaseLocked(this.file.replace(/\.lock$/, ''), process.pid, mine?.since ?? 'now');
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(this.file, 'wx', 0o600);
         writeSync(fd, JSON.stringify({ pid: process.pid, socket, since: new Date().toISOString() } satisfies LockInfo));
         closeSync(fd);
         this.held = true;
+        HELD.add(this.file);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -59,6 +75,7 @@ export class FolderLock {
   release(): void {
     if (!this.held) return;
     this.held = false;
+    HELD.delete(this.file);
     try {
       unlinkSync(this.file);
     } catch {

@@ -42,6 +42,18 @@ export interface OpenPosition {
 
 export type StrategyChange = StrategyChanged['change'];
 
+/** The ledger's account of a strategy in one namespace. */
+export interface StrategyActivity {
+  readonly namespace: string;
+  /** Signals risk judged (validated or rejected). */
+  readonly judged: number;
+  readonly fills: number;
+  /** When its first and last ledger rows were recorded (ISO). */
+  readonly firstAt: string | null;
+  readonly lastAt: string | null;
+  readonly lastFillQuantity: number | null;
+}
+
 const recordOf = (r: Row): StrategyRecord => ({
   id: r.id,
   type: r.type,
@@ -151,6 +163,20 @@ export class StrategyStore {
       return recordOf(row);
     });
     return { record, open: await this.openPositions(id) };
+  }
+
+  /** What the ledger holds of the strategy: verdicts and fills, per namespace, and when the first and last were recorded. */
+  async activity(id: string): Promise<StrategyActivity[]> {
+    const rows = await this.db.em().execute<Array<{ namespace: string; judged: string; fills: string; first: Date | null; last: Date | null; last_fill_quantity: number | null }>>(
+      `select namespace,
+              count(*) filter (where kind in ('validated', 'rejected')) as judged,
+              count(*) filter (where kind = 'filled') as fills,
+              min(recorded_at) as first, max(recorded_at) as last,
+              (select quantity from ledger_entry f where f.strategy_id = l.strategy_id and f.namespace = l.namespace and f.kind = 'filled' order by f.event_ts desc, f.recorded_at desc limit 1) as last_fill_quantity
+       from ledger_entry l where strategy_id = ? group by namespace, strategy_id order by namespace`,
+      [id],
+    );
+    return rows.map((r) => ({ namespace: r.namespace, judged: Number(r.judged), fills: Number(r.fills), firstAt: r.first ? new Date(r.first).toISOString() : null, lastAt: r.last ? new Date(r.last).toISOString() : null, lastFillQuantity: r.last_fill_quantity }));
   }
 
   /** Net filled quantity per namespace and instrument, from the ledger. */

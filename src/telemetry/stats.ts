@@ -1,6 +1,8 @@
 import type { RejectionCode } from '../contracts/events.ts';
 
 export interface StrategyCounts {
+  /** Ticks the strategy's actor handled here (warm-up replays not counted). */
+  ticks: number;
   signals: number;
   rejected: number;
   fills: number;
@@ -21,7 +23,7 @@ export class PipelineStats {
 
   strategy(id: string): StrategyCounts {
     let c = this.byStrategy.get(id);
-    if (!c) this.byStrategy.set(id, (c = { signals: 0, rejected: 0, fills: 0, failed: 0 }));
+    if (!c) this.byStrategy.set(id, (c = { ticks: 0, signals: 0, rejected: 0, fills: 0, failed: 0 }));
     return c;
   }
 

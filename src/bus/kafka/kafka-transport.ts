@@ -262,10 +262,12 @@ export class KafkaTransport implements Transport {
   async scan(topic: string, range: ScanRange, onRecords: (records: readonly InRecord[]) => void, signal?: AbortSignal): Promise<void> {
     const admin = await this.admin();
     const starts = new Map<number, bigint>();
-    for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, range.sinceMs)) {
-      const until = range.until.get(p.partition);
-      // -1: nothing at or after the time, so nothing to read.
-      if (until !== undefined && Number(p.offset) >= 0 && BigInt(p.offset) < until) starts.set(p.partition, BigInt(p.offset));
+    const bounds = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]));
+    const byTime = await this.offsetsAt(admin, topic, range.sinceMs, bounds);
+    for (const [partition, until] of range.until) {
+      const b = bounds.get(partition);
+      const from = byTime.get(partition) ?? b?.low;
+      if (b && from !== undefined && from < until) starts.set(partition, from < b.low ? b.low : from);
     }
     if (starts.size === 0) return;
     const groupId = `${this.options.clientId}.scan.${randomUUID()}`;
@@ -304,6 +306,24 @@ export class KafkaTransport implements Transport {
       await consumer.disconnect().catch(() => undefined);
       await admin.deleteGroups([groupId]).catch(() => undefined);
     }
+  }
+
+  /**
+   * The first offset at or after `ms` per partition. A broker that cannot look offsets up by time (the
+   * test broker answers every time with the end of the log) is recognised by its answer for time 0,
+   * which must be the earliest offset: then nothing is returned, and a scan reads from the earliest
+   * offset, skipping records older than `ms` by their timestamps.
+   */
+  private async offsetsAt(admin: Admin, topic: string, ms: number, bounds: Map<number, { low: bigint; high: bigint }>): Promise<Map<number, bigint>> {
+    const probe = await admin.fetchTopicOffsetsByTimestamp(topic, 0);
+    const honest = probe.every((p) => {
+      const b = bounds.get(p.partition);
+      return !b || b.low === b.high || BigInt(p.offset) === b.low;
+    });
+    if (!honest) return new Map();
+    const out = new Map<number, bigint>();
+    for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, ms)) out.set(p.partition, Number(p.offset) < 0 ? (bounds.get(p.partition)?.high ?? 0n) : BigInt(p.offset));
+    return out;
   }
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
