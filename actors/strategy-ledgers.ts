@@ -15,7 +15,9 @@ export function strategyLedgers(ledgerOf: (strategyId: string) => StrategyLedger
       switch (e.type) {
         case 'trading_signal': {
           const s = e.data;
-          ledgerOf(s.strategy_id).sent(e.correlation_id, s.instrument_token, s.signal_type === 'BUY' ? s.quantity : -s.quantity);
+          const ledger = ledgerOf(s.strategy_id);
+          ledger.sent(e.correlation_id, s.instrument_token, s.signal_type === 'BUY' ? s.quantity : -s.quantity);
+          if (e.causation_id) ledger.madeOn(e.causation_id);
           return state;
         }
         case 'order_filled': {

@@ -8,22 +8,29 @@ import type { PriceBook } from '../src/market/price-book.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
 import { reduces } from '../src/risk/checks.ts';
 import type { TradingStates } from '../src/risk/trading-states.ts';
-import type { ActorContext, Behaviour } from '../src/runtime/actor-ref.ts';
+import type { ActorContext, Behaviour, HeldMessage } from '../src/runtime/actor-ref.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
 import type { StrategyLedger } from '../src/strategies/ledger.ts';
 import { SignalIntentSchema, type SignalIntent, type StrategyContext } from '../src/strategies/sdk.ts';
 import type { PipelineStats, StrategyCounts } from '../src/telemetry/stats.ts';
 
+
 interface StrategyActorState {
   strategy: unknown;
-  /** Live ticks that came while the strategy was warming up, handled once it is warm. */
-  held: Tick[] | undefined;
+  /**
+   * Live ticks that came while the strategy was warming up, handled once it is warm; unfinished until
+   * then, so their offsets are not committed before the strategy has seen them.
+   */
+  held: HeldMessage<StrategyMessage>[] | undefined;
+  /** Per partition, the first live tick to handle: those before it were in the warm-up. */
+  from: Map<number, bigint> | undefined;
 }
 
-/** The warm-up is done: the strategy's state after the replayed ticks. */
+/** The warm-up is done: the strategy's state after the replayed ticks, and where live ticks take over. */
 export interface Warmed {
   readonly kind: 'warmed';
   readonly strategy: unknown;
+  readonly from?: ReadonlyMap<number, bigint>;
 }
 
 export type StrategyMessage = AnyEnvelope | Warmed;
@@ -88,12 +95,18 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     const start = this.start;
     this.start = undefined;
     const strategy = start && 'carried' in start ? start.carried : this.instance.strategy.init(this.instance.params, this.instance.instruments);
-    return (this.current = { strategy, held: start?.warming ? [] : undefined });
+    return (this.current = { strategy, held: start?.warming ? [] : undefined, from: undefined });
   }
 
   private get sctx(): StrategyContext {
     const { ledger } = this.env;
     return (this.context ??= { strategyId: this.instance.id, instruments: this.instance.instruments, position: (t) => ledger.position(t) });
+  }
+
+  /** Stopped (or restarting) while warming up: the ticks it held finish unseen, as a restart's would. */
+  postStop(state: StrategyActorState): void {
+    for (const h of state.held ?? []) h.release();
+    state.held = undefined;
   }
 
   /** A replayed tick during warm-up: the strategy's state moves, nothing is sent. */
@@ -103,33 +116,27 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
 
   receive(state: StrategyActorState, message: StrategyMessage, ctx: ActorContext<StrategyMessage>): StrategyActorState {
     const { strategy, params, id } = this.instance;
-    const { ledger } = this.env;
     const sctx = this.sctx;
     if ('kind' in message) {
       const held = state.held ?? [];
       state.strategy = message.strategy;
       state.held = undefined;
-      for (const tick of held) this.receive(state, tick, ctx);
+      state.from = message.from && message.from.size > 0 ? new Map(message.from) : undefined;
+      for (const h of held) {
+        const r = h.delivery.origin?.record;
+        h.resume(() => this.tick(state, h.delivery.message as Tick, r?.partition, r?.offset, ctx));
+      }
+      return state;
+    }
+    if (message.type === 'market_tick') {
+      if (state.held) state.held.push(ctx.hold());
+      else {
+        const r = ctx.delivery.origin?.record;
+        this.tick(state, message, r?.partition, r?.offset, ctx);
+      }
       return state;
     }
     switch (message.type) {
-      case 'market_tick': {
-        if (state.held) {
-          state.held.push(message);
-          return state;
-        }
-        this.made = 0;
-        this.counts.ticks++;
-        const result = strategy.onTick(state.strategy, message.data, params, sctx);
-        state.strategy = result.state;
-        if (this.closeOut(message, ctx)) {
-          // Closing out (square-off, flatten): the strategy's own signals wait.
-          this.env.stats.suppressed += result.signals.length;
-          return state;
-        }
-        for (const intent of result.signals) this.emit(message, intent, 'strategy', ctx);
-        return state;
-      }
       case 'order_filled': {
         // The ledger has it already (the ledger keeper, actors/strategy-ledgers.ts): the strategy's own hook.
         const f = message.data;
@@ -139,6 +146,29 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
       default:
         return state;
     }
+  }
+
+  private tick(state: StrategyActorState, message: Tick, partition: number | undefined, offset: string | undefined, ctx: ActorContext<StrategyMessage>): void {
+    if (state.from && partition !== undefined && offset !== undefined) {
+      const from = state.from.get(partition);
+      if (from !== undefined) {
+        // Handled in the warm-up already: the instance this strategy was taken from got that far.
+        if (BigInt(offset) < from) return;
+        state.from.delete(partition);
+        if (state.from.size === 0) state.from = undefined;
+      }
+    }
+    const { strategy, params } = this.instance;
+    this.made = 0;
+    this.counts.ticks++;
+    const result = strategy.onTick(state.strategy, message.data, params, this.sctx);
+    state.strategy = result.state;
+    if (this.closeOut(message, ctx)) {
+      // Closing out (square-off, flatten): the strategy's own signals wait.
+      this.env.stats.suppressed += result.signals.length;
+      return;
+    }
+    for (const intent of result.signals) this.emit(message, intent, 'strategy', ctx);
   }
 
   /**

@@ -57,6 +57,9 @@ export interface PipelineOptions {
 
 type Ref = ActorRef<AnyEnvelope>;
 
+/** This process's start, as a group name suffix. */
+const START = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+
 /** The chain lease as the pipeline sees it. */
 export interface Leadership {
   /** One try at start: true when this instance leads from the start. */
@@ -223,7 +226,9 @@ export class Pipeline {
       const spec = ROLES[role];
       const topics = topicsOfRole(role, this.namespaces);
       const fromBeginning = role === 'strategy-runner' ? (this.options.ticksFromBeginning ?? false) : spec.startAt === 'earliest';
-      const groupId = consumerGroup(prefix, role, { instance: instanceId });
+      // A group that never commits holds nothing worth keeping: each start joins one of its own, so a
+      // process killed with -9 leaves no member behind that the next start would wait out.
+      const groupId = spec.commits ? consumerGroup(prefix, role, { instance: instanceId }) : `${consumerGroup(prefix, role, { instance: instanceId })}.${START}`;
       const supervisor = role === 'strategy-runner' || role === 'trading-state' ? this.market : this.strategySupervisor;
       const onAssignment = role === 'strategy-host' ? (tps: readonly { partition: number }[]) => void host.assign(tps.map((t) => t.partition)) : undefined;
       const c = system.consumer({ name: `${role}-in`, groupId, topics, route: routes[role], fromBeginning, commits: spec.commits, ...(onAssignment ? { onAssignment } : {}), ...config.consumer }, supervisor);
@@ -244,10 +249,16 @@ export class Pipeline {
     const until = new Map(this.tickStart);
     for (const [p, o] of routed) until.set(p, o);
     try {
-      const since = system.clock.now() - config.recovery.warmUpMs;
-      const r = await warmUp(system.transport, list, until, since, this.abort.signal);
+      // What every strategy sent is read back first: the warm-up ends where its signals on the log end.
       await this.caughtUp(this.outcomeConsumers);
-      for (const b of list) this.strategies.get(b.instance.id)?.behaviour === b && this.strategies.get(b.instance.id)!.ref.tell({ kind: 'warmed', strategy: r.states.get(b) });
+      system.log.debug({ strategies: list.length, until: Object.fromEntries([...until].map(([p, o]) => [p, String(o)])) }, 'ledgers read back; warming up');
+      const since = system.clock.now() - config.recovery.warmUpMs;
+      const r = await warmUp(system.transport, list, until, since, (id) => this.ledgerOf(id), this.abort.signal);
+      for (const b of list) {
+        const s = this.strategies.get(b.instance.id);
+        const w = r.warmed.get(b)!;
+        if (s?.behaviour === b) s.ref.tell({ kind: 'warmed', strategy: w.state, from: w.from });
+      }
       system.log.info({ strategies: list.length, ticks: r.ticks, ms: r.ms }, 'strategies warmed up on the log and released');
     } catch (e) {
       if (this.stopped) return;
@@ -261,12 +272,19 @@ export class Pipeline {
   private async caughtUp(consumers: readonly ConsumerActor[]): Promise<void> {
     const { transport } = this.options.system;
     const ends = await Promise.all(consumers.map(async (c) => Promise.all(c.behaviour.options.topics.map(async (t) => [t, await transport.endOffsets(t)] as const))));
-    for (;;) {
-      const done = consumers.every((c, i) => c.behaviour.inFlight === 0 && ends[i]!.every(([topic, end]) => {
-        const at = c.behaviour.routedUpTo(topic);
-        return [...end].every(([p, o]) => o === 0n || (at.get(p) ?? -1n) >= o);
-      }));
-      if (done || this.stopped) return;
+    const log = this.options.system.log;
+    for (let since = Date.now(); ; ) {
+      const behind = consumers.flatMap((c, i) =>
+        ends[i]!.flatMap(([topic, end]) => {
+          const at = c.behaviour.routedUpTo(topic);
+          return [...end].filter(([p, o]) => o > 0n && (at.get(p) ?? -1n) < o).map(([p, o]) => `${topic}[${p}] at ${at.get(p) ?? 'nothing'} of ${o}`);
+        }),
+      );
+      if ((behind.length === 0 && consumers.every((c) => c.behaviour.inFlight === 0)) || this.stopped) return;
+      if (Date.now() - since > 10_000) {
+        log.warn({ behind }, 'still reading the ledgers back before releasing strategies');
+        since = Date.now();
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
   }

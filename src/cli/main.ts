@@ -47,10 +47,14 @@ function overrides(o: Common, extra: Record<string, unknown> = {}): Record<strin
   return tree;
 }
 
-/** Configuration first (validated), then the logger it describes: the status line owns a terminal, so logs drop to warnings. */
-function setup(o: Common, extra: Record<string, unknown>, quietWithStatus: boolean): { config: Config; log: Logger } {
+/**
+ * Configuration first (validated), then the logger it describes. `quiet`: the output is the command's
+ * own (a status line that owns the terminal, or a one-shot command's answer), so logs drop to warnings
+ * unless LOG_LEVEL asks for more.
+ */
+function setup(o: Common, extra: Record<string, unknown>, quiet: boolean): { config: Config; log: Logger } {
   const config = loadConfig(process.env, overrides(o, extra));
-  const level = process.env.LOG_LEVEL ? config.log.level : quietWithStatus && o.status ? 'warn' : config.log.level;
+  const level = process.env.LOG_LEVEL ? config.log.level : quiet ? 'warn' : config.log.level;
   const log = config.log.file ? logToFile(config.log.file, level) : rootLogger;
   log.level = level;
   return { config, log };
@@ -73,7 +77,7 @@ function printRun(result: RunResult, o: Common): void {
 }
 
 async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>, stopWhenReplayed: boolean): Promise<void> {
-  const { config, log } = setup(o, extra, true);
+  const { config, log } = setup(o, extra, o.status);
   const tracing = startTracing(config.telemetry, log);
   const result = await run({
     config,
@@ -170,13 +174,13 @@ busOptions(
   if (unconfirmed > 0) throw new FeedIncomplete(unconfirmed);
 });
 
-addStrategiesCommand(program, () => setup({ status: false }, {}, false));
+addStrategiesCommand(program, () => setup({ status: false }, {}, true));
 
 program
   .command('migrate')
   .description("apply the database migrations not yet applied (run does this at start too); the database is DATABASE_URL's, else the embedded one in database.dir")
   .action(async () => {
-    const { config, log } = setup({ status: false }, {}, false);
+    const { config, log } = setup({ status: false }, {}, true);
     if (!config.database.enabled) throw new ConfigError(['migrate: the database is switched off (database.enabled: false)']);
     const db = await Database.open(config.database, log);
     try {

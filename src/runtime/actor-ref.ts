@@ -32,6 +32,19 @@ export interface ActorContext<M> {
   publish(topic: string, event: Envelope): void;
   /** Ends this actor normally after the message in hand. */
   stop(): void;
+  /**
+   * Keeps the message in hand unfinished after `receive` returns (its offset is not committed), for a
+   * behaviour that must come back to it: a strategy warming up holds its live ticks. `resume(fn)` runs
+   * `fn` with that message in hand again (what it publishes is caused by that message) and then lets
+   * it finish; `release()` lets it finish without (the actor is stopping).
+   */
+  hold(): HeldMessage<M>;
+}
+
+export interface HeldMessage<M> {
+  readonly delivery: Delivery<M>;
+  resume(fn: () => void): void;
+  release(): void;
 }
 
 /**

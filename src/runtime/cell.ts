@@ -5,7 +5,7 @@ import { EventRecord } from '../contracts/event-record.ts';
 import { ActorStoppedError, asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.ts';
-import type { ActorContext, ActorRef, Behaviour, Output } from './actor-ref.ts';
+import type { ActorContext, ActorRef, Behaviour, HeldMessage, Output } from './actor-ref.ts';
 import { Delivery } from './delivery.ts';
 import { DrainWatch } from './drain-watch.ts';
 import { send, spawnReceiver, stopActor, type NactParent, type NactRef } from './nact.ts';
@@ -400,5 +400,32 @@ class CellContext<M> implements ActorContext<M> {
 
   stop(): void {
     this.cell.stopRequested = true;
+  }
+
+  hold(): HeldMessage<M> {
+    const d = this.delivery;
+    // An outstanding piece of work on the delivery, as an unconfirmed output is: it is not settled
+    // (nor its offset committed) until it is ended.
+    d.beginPublish();
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      d.endPublish();
+    };
+    return {
+      delivery: d,
+      resume: (fn) => {
+        const was = this.delivery;
+        this.delivery = d;
+        try {
+          fn();
+        } finally {
+          this.delivery = was;
+          end();
+        }
+      },
+      release: end,
+    };
   }
 }

@@ -17,6 +17,8 @@ export class StrategyLedger {
   // Made on first use: most of a thousand strategies hold nothing most of the time.
   private held: Map<number, number> | undefined;
   private inFlight: Map<string, { token: number; quantity: number }> | undefined;
+  /** The ticks (envelope ids) its signals were made on: where a strategy taken over had got to. */
+  private causes: Set<string> | undefined;
 
   /** Net quantity, in flight included. */
   position(token: number): number {
@@ -54,6 +56,16 @@ export class StrategyLedger {
     applied.add(fillKey);
     const sent = this.settle(chainId);
     this.add(token, quantity - (sent?.quantity ?? 0));
+  }
+
+  /** A signal of the strategy was made on this tick (read back from the log). */
+  madeOn(tickId: string): void {
+    (this.causes ??= new Set()).add(tickId);
+  }
+
+  /** Whether a signal of the strategy on the log was made on this tick. */
+  signalledOn(tickId: string): boolean {
+    return this.causes?.has(tickId) ?? false;
   }
 
   /** The chain ended without a fill (rejected by risk, or the order failed): take the signal back. */

@@ -70,8 +70,10 @@ describe('stopping at every phase', () => {
   }, 90_000);
 
   it('--duration ends a feed on time with the broker unreachable, exit 1: its ticks were never confirmed', async () => {
-    const started = Date.now();
     const p = spawnCli(['feed', 'sim', '--bus', 'kafka', '--brokers', NOWHERE, '--duration', '3']);
+    // From its first status line (the feed running), not from the spawn: Node's start is not the feed's.
+    await p.waitFor(() => /published \d+ ticks/.test(p.err), 20_000, 'the feed to start');
+    const started = Date.now();
     expect(await p.exited).toBe(1);
     expect(Date.now() - started).toBeLessThan(3_000 + STOP_WITHIN_MS);
     expect(p.err).toMatch(/alpha-panda stopped: \d+ ticks were not confirmed by the broker before the stop/);
