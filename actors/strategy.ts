@@ -30,6 +30,8 @@ interface StrategyActorState {
 export interface Warmed {
   readonly kind: 'warmed';
   readonly strategy: unknown;
+  /** Ticks passed by the live consumer that no owner handled for it: handled now, signals on. */
+  readonly catchUp?: readonly Tick[];
   readonly from?: ReadonlyMap<number, bigint>;
 }
 
@@ -121,6 +123,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
       const held = state.held ?? [];
       state.strategy = message.strategy;
       state.held = undefined;
+      for (const tick of message.catchUp ?? []) this.tick(state, tick, undefined, undefined, ctx);
       state.from = message.from && message.from.size > 0 ? new Map(message.from) : undefined;
       for (const h of held) {
         const r = h.delivery.origin?.record;

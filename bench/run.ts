@@ -5,6 +5,7 @@ import { benchActors } from './actors.bench.ts';
 import { benchBackpressure, benchKafka } from './kafka.bench.ts';
 import { benchLatency } from './latency.bench.ts';
 import { benchMemory } from './memory.bench.ts';
+import { benchPersistence } from './persistence.bench.ts';
 import { benchThroughput } from './pipeline.bench.ts';
 
 /**
@@ -22,6 +23,7 @@ try {
   const latency = await benchLatency(broker.bootstrap, 10_000, quick ? 4 : 10);
   const memory = benchMemory();
   const throughput = await benchThroughput(quick ? 50_000 : 100_000);
+  const persistence = await benchPersistence(quick ? 20_000 : 50_000);
   const results = {
     at: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) },
@@ -29,6 +31,7 @@ try {
     kafka: { ...kafka, target: 'consumer actor -> target actors >= 0.7 x raw kafkajs eachBatch' },
     backpressure: { ...backpressure, target: 'maxPendingSeen <= mailboxBound; heap flat' },
     pipelineThroughput: { ...throughput, target: 'pipelineTicksPerSec >= 1,000,000 (1,000 strategies, 500 instruments, in-process bus)' },
+    persistence: { ...persistence, target: 'withLedgerTicksPerSec >= 0.8 x withoutLedgerTicksPerSec (PGlite); addToFirstTickMs.max < 1,000' },
     memory: { ...memory, target: 'rss <= 300 MB with 1,000 strategies; <= 2,048 bytes per additional idle strategy actor' },
     tickToFill: { ...latency, target: 'tickToFillP99Ms <= 2 x floorP99Ms (floor = 4 x raw kafkajs hop)' },
   };
@@ -93,6 +96,16 @@ Timed from the first publish until every tick is taken and nothing is in flight;
 |---|---|---|---|---|---|
 | ${r.pipelineThroughput.busOnlyTicksPerSec} | ${r.pipelineThroughput.pipelineTicksPerSec} | ${pct(r.pipelineThroughput.ratioToBusOnly)} | ${r.pipelineThroughput.signals} | ${r.pipelineThroughput.fills} | >= 1,000,000 ticks/s |
 
+## The ledger's cost (embedded PGlite)
+${r.persistence.ticks} ticks through the same embedded pipeline (${r.persistence.strategies} strategies), with every verdict, order and fill
+written to a PGlite database before it is published, and without a database; alternating, best of two
+rounds each. Then, on a running embedded system with ticks flowing, ${r.persistence.addToFirstTickMs.runs} strategies added one after another
+through the operation \`alpha-panda strategies add\` runs: the time from the add to the first tick its actor handles.
+
+| without ledger ticks/s | with ledger ticks/s | ratio (target >= 0.8) | ledger rows | add to first tick, median / max ms (target < 1,000) |
+|---|---|---|---|---|
+| ${r.persistence.withoutLedgerTicksPerSec} | ${r.persistence.withLedgerTicksPerSec} | ${pct(r.persistence.ratio)} | ${r.persistence.ledgerRows} | ${r.persistence.addToFirstTickMs.median} / ${r.persistence.addToFirstTickMs.max} |
+
 ## Memory (child process, \`--expose-gc\`)
 1,000 strategies over 500 instruments. Resident size at a steady 10,000 ticks/s for 5 s, and after 50,000 more
 ticks as fast as possible. Then ${r.memory.idleActorsSpawned} more strategy actors spawned idle (wired into routing, never sent a tick):
@@ -121,6 +134,7 @@ type Results = {
   kafka: Awaited<ReturnType<typeof benchKafka>>;
   backpressure: Awaited<ReturnType<typeof benchBackpressure>>;
   pipelineThroughput: Awaited<ReturnType<typeof benchThroughput>>;
+  persistence: Awaited<ReturnType<typeof benchPersistence>>;
   memory: ReturnType<typeof benchMemory>;
   tickToFill: Awaited<ReturnType<typeof benchLatency>>;
 };

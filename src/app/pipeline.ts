@@ -99,7 +99,8 @@ export class Pipeline {
   private tickConsumer: ConsumerActor | undefined;
   private outcomeConsumers: ConsumerActor[] = [];
   /** Where the tick consumer starts, per partition: the end of a warm-up at start. */
-  private tickStart = new Map<number, bigint>();
+  /** Where the live tick consumer begins in this process, per partition: its commit, else where a new group starts. */
+  private readonly tickStart = new Map<number, bigint>();
   private readonly options: PipelineOptions & { readonly instanceId: string; readonly strategies: StrategySource };
   private readonly market: Supervisor;
   private readonly strategySupervisor: Supervisor;
@@ -147,7 +148,10 @@ export class Pipeline {
     });
     // Where the tick group will start: ticks before it are a warm-up's, ticks from it the live consumer's.
     const tickGroup = consumerGroup(options.config.kafka.groupPrefix, 'strategy-runner', { instance: options.instanceId });
-    p.tickStart = await persist(() => system.transport.committed(tickGroup, MARKET_TICKS), options.signal, 'while reading committed offsets');
+    const committed = await persist(() => system.transport.committed(tickGroup, MARKET_TICKS), options.signal, 'while reading committed offsets');
+    const ends = await persist(() => system.transport.endOffsets(MARKET_TICKS), options.signal, 'while reading the end of market.ticks');
+    // A partition without a commit starts at the end of the log as it is now (or at its start, replaying).
+    for (const [partition, end] of ends) p.tickStart.set(partition, committed.get(partition) ?? (options.ticksFromBeginning ? 0n : end));
     p.startInstanceConsumers();
     p.progress.phase = 'joining';
     const leadership = options.leadership;
@@ -245,21 +249,26 @@ export class Pipeline {
    */
   private async warm(list: readonly StrategyBehaviour[]): Promise<void> {
     const { system, config } = this.options;
+    // Where the live consumer is now, when the strategies are attached: what it hands out from here on
+    // reaches them; what it handed out before did not.
     const routed = this.tickConsumer?.behaviour.routedUpTo(MARKET_TICKS) ?? new Map<number, bigint>();
     const until = new Map(this.tickStart);
     for (const [p, o] of routed) until.set(p, o);
+    const start = this.tickStart;
     try {
       // What every strategy sent is read back first: the warm-up ends where its signals on the log end.
       await this.caughtUp(this.outcomeConsumers);
       system.log.debug({ strategies: list.length, until: Object.fromEntries([...until].map(([p, o]) => [p, String(o)])) }, 'ledgers read back; warming up');
       const since = system.clock.now() - config.recovery.warmUpMs;
-      const r = await warmUp(system.transport, list, until, since, (id) => this.ledgerOf(id), this.abort.signal);
+      const r = await warmUp(system.transport, list, { start, until }, since, (id) => this.ledgerOf(id), this.abort.signal);
+      let caughtUp = 0;
       for (const b of list) {
         const s = this.strategies.get(b.instance.id);
         const w = r.warmed.get(b)!;
-        if (s?.behaviour === b) s.ref.tell({ kind: 'warmed', strategy: w.state, from: w.from });
+        caughtUp += w.catchUp.length;
+        if (s?.behaviour === b) s.ref.tell({ kind: 'warmed', strategy: w.state, catchUp: w.catchUp, from: w.from });
       }
-      system.log.info({ strategies: list.length, ticks: r.ticks, ms: r.ms }, 'strategies warmed up on the log and released');
+      system.log.info({ strategies: list.length, ticks: r.ticks, caughtUp, ms: r.ms }, 'strategies warmed up on the log and released');
     } catch (e) {
       if (this.stopped) return;
       // Without its warm-up a strategy would decide on empty indicators: released anyway, as a new one.

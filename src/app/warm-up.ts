@@ -5,11 +5,30 @@ import type { AnyEnvelope, Envelope } from '../contracts/envelope.ts';
 import { MARKET_TICKS } from '../contracts/topics.ts';
 import type { StrategyLedger } from '../strategies/ledger.ts';
 
+export interface Warmed {
+  /** The strategy's state after the replayed ticks. */
+  readonly state: unknown;
+  /**
+   * Ticks no instance handled for it that the live consumer has passed already (routed here before the
+   * strategy was, or while its last owner was gone): to be handled now, signals on, in order.
+   */
+  readonly catchUp: readonly Envelope<'market_tick'>[];
+  /** Per partition, the first live tick to handle: those before it were replayed or caught up. */
+  readonly from: Map<number, bigint>;
+}
+
 export interface WarmUpResult {
-  /** Each strategy's state after the replayed ticks, and per partition the first tick it is to handle live. */
-  readonly warmed: Map<StrategyBehaviour, { readonly state: unknown; readonly from: Map<number, bigint> }>;
+  readonly warmed: Map<StrategyBehaviour, Warmed>;
   readonly ticks: number;
   readonly ms: number;
+}
+
+/** Where this process's live tick consumer is, per partition of market.ticks. */
+export interface LivePosition {
+  /** Where it began in this process (its committed offset; without one, the end of the log at start). */
+  readonly start: ReadonlyMap<number, bigint>;
+  /** The next tick it will hand out. */
+  readonly until: ReadonlyMap<number, bigint>;
 }
 
 type Tick = Envelope<'market_tick'>;
@@ -27,34 +46,49 @@ function tickOf(r: InRecord): Tick | undefined {
  * strategy started on this instance (a restart, or a move from an instance that died) decides from the
  * same indicators as if it had never stopped. Nothing is published.
  *
- * Where the replay ends, per strategy and partition: at `until` (where the live consumer starts, or had
- * got to), or past it, just after the last tick the strategy's signals on the log were made on (the
- * stopped instance got that far: its signals are out, and handling those ticks again would decide from
- * a ledger that already holds them). The live ticks before that end are then skipped by the strategy
- * (`from`). A tick that does not decode is skipped here: the live consumer dead-letters it.
+ * Per strategy and partition, the ticks are split three ways:
+ * - replayed (signals off): those before where the live consumer began in this process (a previous
+ *   process, or a deployment before this one, had them), and every tick up to the last one the
+ *   strategy's signals on the log were made on (its last owner got that far: its signals are out);
+ * - caught up (signals on, once the strategy is released): the rest of those the live consumer has
+ *   already passed. No owner sent anything on them, so handling them again makes what the last owner made
+ *   of them (nothing) if it had them, and what it would have made if it never did;
+ * - live: the rest, as the consumer hands them over (those before `from` are skipped).
+ * A tick that does not decode is skipped here: the live consumer dead-letters it.
  */
-export async function warmUp(transport: Transport, strategies: readonly StrategyBehaviour[], until: ReadonlyMap<number, bigint>, sinceMs: number, ledgerOf: (id: string) => StrategyLedger, signal?: AbortSignal): Promise<WarmUpResult> {
+export async function warmUp(transport: Transport, strategies: readonly StrategyBehaviour[], live: LivePosition, sinceMs: number, ledgerOf: (id: string) => StrategyLedger, signal?: AbortSignal): Promise<WarmUpResult> {
   const started = Date.now();
-  const states = new Map<StrategyBehaviour, unknown>();
-  const byToken = new Map<number, StrategyBehaviour[]>();
+  interface Progress {
+    state: unknown;
+    readonly ledger: StrategyLedger;
+    readonly from: Map<number, bigint>;
+    /** Per partition, its ticks since its last signalled one (from where the live consumer began). */
+    readonly pending: Map<number, Array<{ offset: bigint; tick: Tick }>>;
+  }
+  const progress = new Map<StrategyBehaviour, Progress>();
+  const byToken = new Map<number, Progress[]>();
+  const ends = strategies.length > 0 ? await transport.endOffsets(MARKET_TICKS) : new Map<number, bigint>();
+  const start = (p: number) => live.start.get(p) ?? 0n;
+  const until = (p: number) => live.until.get(p) ?? start(p);
   for (const s of strategies) {
-    states.set(s, s.instance.strategy.init(s.instance.params, s.instance.instruments));
+    const g: Progress = { state: s.instance.strategy.init(s.instance.params, s.instance.instruments), ledger: ledgerOf(s.instance.id), from: new Map(), pending: new Map() };
+    for (const p of new Set([...ends.keys(), ...live.until.keys(), ...live.start.keys()])) g.from.set(p, until(p));
+    progress.set(s, g);
     for (const t of s.instance.instruments) {
       const list = byToken.get(t);
-      if (list) list.push(s);
-      else byToken.set(t, [s]);
+      if (list) list.push(g);
+      else byToken.set(t, [g]);
     }
   }
-  const apply = (tick: Tick) => {
-    for (const s of byToken.get(tick.data.instrument_token) ?? []) states.set(s, s.warm(states.get(s), tick.data));
-  };
-  // Ticks past `until`, per partition in order: applied to a strategy only up to its last signalled one.
-  const beyond = new Map<number, Array<{ offset: bigint; tick: Tick }>>();
+  const strategyOf = new Map([...progress].map(([s, g]) => [g, s]));
   let ticks = 0;
+  const replay = (g: Progress, tick: Tick) => {
+    g.state = strategyOf.get(g)!.warm(g.state, tick.data);
+    ticks++;
+  };
   if (strategies.length > 0) {
-    const ends = await transport.endOffsets(MARKET_TICKS);
     const scanTo = new Map<number, bigint>();
-    for (const [p, end] of ends) scanTo.set(p, end > (until.get(p) ?? 0n) ? end : (until.get(p) ?? 0n));
+    for (const [p, end] of ends) scanTo.set(p, end > until(p) ? end : until(p));
     await transport.scan(
       MARKET_TICKS,
       { sinceMs, until: scanTo },
@@ -63,37 +97,32 @@ export async function warmUp(transport: Transport, strategies: readonly Strategy
           // The key is the instrument token: ticks of instruments no strategy here trades are not decoded.
           if (r.key !== null && !byToken.has(Number(r.key))) continue;
           const tick = tickOf(r);
-          if (!tick || !byToken.has(tick.data.instrument_token)) continue;
+          const list = tick && byToken.get(tick.data.instrument_token);
+          if (!list) continue;
           const offset = BigInt(r.offset);
-          if (offset < (until.get(r.partition) ?? 0n)) {
-            ticks++;
-            apply(tick);
-          } else {
-            const list = beyond.get(r.partition);
-            if (list) list.push({ offset, tick });
-            else beyond.set(r.partition, [{ offset, tick }]);
+          for (const g of list) {
+            if (offset < start(r.partition)) {
+              replay(g, tick);
+              continue;
+            }
+            let pending = g.pending.get(r.partition);
+            if (!pending) g.pending.set(r.partition, (pending = []));
+            pending.push({ offset, tick });
+            if (!g.ledger.signalledOn(tick.id)) continue;
+            for (const x of pending) replay(g, x.tick);
+            pending.length = 0;
+            if (offset + 1n > (g.from.get(r.partition) ?? 0n)) g.from.set(r.partition, offset + 1n);
           }
         }
       },
       signal,
     );
   }
-  const warmed = new Map<StrategyBehaviour, { state: unknown; from: Map<number, bigint> }>();
-  for (const s of strategies) {
-    const ledger = ledgerOf(s.instance.id);
-    const own = new Set(s.instance.instruments);
-    const from = new Map(until);
-    let state = states.get(s);
-    for (const [p, list] of beyond) {
-      const mine = list.filter((x) => own.has(x.tick.data.instrument_token));
-      let last = -1;
-      mine.forEach((x, i) => {
-        if (ledger.signalledOn(x.tick.id)) last = i;
-      });
-      for (let i = 0; i <= last; i++) state = s.warm(state, mine[i]!.tick.data);
-      if (last >= 0) from.set(p, mine[last]!.offset + 1n);
-    }
-    warmed.set(s, { state, from });
+  const warmed = new Map<StrategyBehaviour, Warmed>();
+  for (const [s, g] of progress) {
+    const catchUp: Tick[] = [];
+    for (const [p, pending] of g.pending) for (const x of pending) if (x.offset < until(p)) catchUp.push(x.tick);
+    warmed.set(s, { state: g.state, catchUp, from: g.from });
   }
   return { warmed, ticks, ms: Date.now() - started };
 }

@@ -62,6 +62,11 @@ export class Database {
       const where = settings.url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@');
       try {
         const orm = (await PostgresORM.init({ ...common, clientUrl: settings.url, pool: { min: 0, max: 5 } })) as unknown as Orm;
+        // The pool connects lazily: reach the server now, so a wrong URL is said here, plainly.
+        await orm.em.fork().execute('select 1').catch(async (e: unknown) => {
+          await orm.close(true).catch(() => undefined);
+          throw e;
+        });
         return new Database('postgres', where, orm);
       } catch (e) {
         throw new DatabaseError(`cannot open the database at ${where}: ${(e as Error).message}`, { cause: e });

@@ -53,7 +53,7 @@ export function checkStrategy(e: { id: string; strategy: string; instruments: re
   if (!strategy) throw new ConfigError([`${at}: unknown strategy type '${e.strategy}' (known: ${[...STRATEGIES.keys()].join(', ')})`]);
   const params = strategy.params.safeParse(e.params);
   if (!params.success) {
-    const issues = params.error.issues.map((i) => `params.${where(i.path) || '(all)'}: ${i.message}`);
+    const issues = params.error.issues.map((i) => `params${where(i.path) ? `.${where(i.path)}` : ''}: ${i.message}`);
     throw new ConfigError([`${at}: ${issues.join('; ')}`]);
   }
   if (e.instruments.length === 0) throw new ConfigError([`${at}: no instruments: name at least one`]);
