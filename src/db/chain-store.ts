@@ -166,6 +166,39 @@ export function ledgerRow(ns: BrokerNamespace, e: Envelope): Row | undefined {
 }
 
 /**
+ * The ledger's hot write: one multi-row insert that skips rows already there (any unique key), written
+ * out from the entity's discovered columns rather than built by the query builder per batch (building it
+ * cost four times the statement).
+ */
+class LedgerInsert {
+  private readonly columns: ReadonlyArray<readonly [keyof Row, string]>;
+  private readonly head: string;
+  private readonly placeholders: string;
+
+  constructor(db: Database) {
+    const meta = db.em().getMetadata().get(LedgerEntryRow);
+    this.columns = meta.props.filter((p) => p.fieldNames?.length === 1).map((p) => [p.name as keyof Row, p.fieldNames[0]!] as const);
+    this.head = `insert into "${meta.tableName}" (${this.columns.map(([, c]) => `"${c}"`).join(', ')}) values `;
+    this.placeholders = `(${this.columns.map(() => '?').join(', ')})`;
+  }
+
+  sql(rows: number): string {
+    return `${this.head}${Array.from({ length: rows }, () => this.placeholders).join(', ')} on conflict do nothing`;
+  }
+
+  values(rows: readonly Row[]): unknown[] {
+    return rows.flatMap((r) =>
+      this.columns.map(([k]) => {
+        const v = r[k];
+        if (v === undefined || v === null) return null;
+        if (v instanceof Date) return v.toISOString();
+        return typeof v === 'object' ? JSON.stringify(v) : v;
+      }),
+    );
+  }
+}
+
+/**
  * The chain store on the database. A write that fails because the database is unreachable is tried
  * again with backoff until it succeeds (an outage stalls the chain, which backpressure then holds
  * upstream; it loses nothing), or until `close()` at shutdown.
@@ -176,6 +209,7 @@ export class DbChainStore implements ChainStore {
   private readonly db: Database;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private insert: LedgerInsert | undefined;
 
   constructor(db: Database, clock: Clock, log: Logger) {
     this.db = db;
@@ -205,7 +239,8 @@ export class DbChainStore implements ChainStore {
     if (rows.length === 0) return NONE;
     let inserted = 0;
     await this.retrying('recording the ledger', async () => {
-      const r = await this.db.em().createQueryBuilder(LedgerEntryRow).insert(rows).onConflict().ignore().execute('run');
+      const insert = (this.insert ??= new LedgerInsert(this.db));
+      const r = await this.db.em().execute(insert.sql(rows.length), insert.values(rows), 'run');
       inserted = (r as { affectedRows?: number }).affectedRows ?? rows.length;
     });
     if (inserted === rows.length) return NONE;
