@@ -18,7 +18,12 @@ WORKDIR /app
 # to /app/var (its data folder), which belongs to that user.
 COPY package.json package-lock.json ./
 # The `node` devDependency only pins Node for npm scripts on hosts; the image already has Node 22.
+# Then what the runtime never reads goes, in the same layer: type declarations, source maps, docs (licences
+# stay), and PGlite's optional Postgres extensions (none is loaded). About 31 MB of 70.
 RUN npm ci --omit=dev --no-fund --no-audit && npm cache clean --force \
+    && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \
+         -o \( -iname '*.md' ! -iname 'licen[cs]e*' \) \) -delete \
+    && rm -f node_modules/@electric-sql/pglite/dist/*.tar.gz \
     && mkdir -p /app/var && chown node:node /app/var
 COPY src ./src
 COPY actors ./actors
@@ -29,6 +34,10 @@ COPY tsconfig.json ./
 
 # The official image's unprivileged user (uid 1000).
 USER node
+# Healthy while the broker answers and the database opens with its migrations applied (the reason is in
+# the health log: docker inspect / podman healthcheck run). Needs the docker image format under podman
+# (BUILDAH_FORMAT=docker); OCI images carry no healthcheck.
+HEALTHCHECK --interval=30s --timeout=20s --start-period=60s --retries=3 CMD ["node", "src/cli/main.ts", "health"]
 # Exec form: node is PID 1 and gets SIGTERM itself (it drains, commits and exits).
 ENTRYPOINT ["node", "src/cli/main.ts"]
 CMD ["run", "--bus", "kafka", "--no-status"]

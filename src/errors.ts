@@ -85,6 +85,13 @@ export class DatabaseLocked extends AlphaPandaError {
   }
 }
 
+/** `alpha-panda health`: a check failed (the reasons, joined). */
+export class Unhealthy extends AlphaPandaError {
+  constructor(reasons: string) {
+    super(`unhealthy: ${reasons}`, { retriable: true });
+  }
+}
+
 /** The database could not be reached or refused a statement it should take. */
 export class DatabaseError extends AlphaPandaError {
   constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {

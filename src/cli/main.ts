@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runFeed } from '../app/feed.ts';
+import { healthChecks } from '../app/health.ts';
 import { run, type FeedChoice, type RunResult } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { AlphaPandaError, ConfigError, FeedIncomplete, InputError } from '../errors.ts';
+import { AlphaPandaError, ConfigError, FeedIncomplete, InputError, Unhealthy } from '../errors.ts';
 import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
@@ -189,6 +190,17 @@ program
     } finally {
       await db.close();
     }
+  });
+
+program
+  .command('health')
+  .description("checks that the broker answers and the database opens with its migrations applied (the image's HEALTHCHECK); exit 1 with the reason when not")
+  .action(async () => {
+    const { config, log } = setup({ status: false }, {}, true);
+    const checks = await healthChecks(config, log);
+    for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.what}: ${c.detail}\n`);
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length > 0) throw new Unhealthy(failed.map((c) => `${c.what}: ${c.detail}`).join('; '));
   });
 
 try {
