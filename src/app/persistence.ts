@@ -46,12 +46,10 @@ export class Persistence {
       const applied = await db.migrate();
       if (applied.length > 0) log.info({ migrations: applied, database: db.where }, 'database migrated');
       const p = new Persistence(db, config, catalogue, clock, log);
-      if ((await p.strategies.all()).length === 0) {
-        const seeded = await p.strategies.seed(loadStrategySpecs(config.trading.strategiesFile, catalogue));
-        log.info({ strategies: seeded, from: config.trading.strategiesFile }, 'strategies seeded into the empty database');
-      } else {
-        log.info({ database: db.where }, `strategies come from the database (${config.trading.strategiesFile} seeds an empty one only; change them with 'alpha-panda strategies')`);
-      }
+      // One instance seeds an empty database; the others, started with it, find it seeded.
+      const seeded = await db.exclusively(async () => ((await p.strategies.all()).length === 0 ? p.strategies.seed(loadStrategySpecs(config.trading.strategiesFile, catalogue)) : undefined));
+      if (seeded !== undefined) log.info({ strategies: seeded, from: config.trading.strategiesFile }, 'strategies seeded into the empty database');
+      else log.info({ database: db.where }, `strategies come from the database (${config.trading.strategiesFile} seeds an empty one only; change them with 'alpha-panda strategies')`);
       return p;
     } catch (e) {
       await db.close();

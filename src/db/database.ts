@@ -14,6 +14,9 @@ import type { DatabaseSettings } from './settings.ts';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
+/** The advisory lock key under which schema changes and the first seeding happen (any fixed bigint). */
+const SCHEMA_LOCK = 7_413_095_801;
+
 type Orm = { em: EntityManager; migrator: Migrator; close(force?: boolean): Promise<void> };
 
 /** MikroORM's own logging goes to ours, at debug. */
@@ -100,8 +103,21 @@ export class Database {
 
   /** Applies the migrations not yet applied; returns their names (none when up to date). */
   async migrate(): Promise<string[]> {
-    const done = await this.orm.migrator.up();
-    return done.map((m) => m.name);
+    return this.exclusively(async () => (await this.orm.migrator.up()).map((m) => m.name));
+  }
+
+  /**
+   * Runs `fn` while no other process does the same on this database: instances of a deployment started
+   * together would otherwise migrate (or seed) an empty database at once, and all but one fail. On
+   * PostgreSQL, a transaction holding an advisory lock for the length of `fn`; an embedded database is
+   * one process's already (its folder lock).
+   */
+  async exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.kind !== 'postgres') return fn();
+    return this.orm.em.fork().transactional(async (em) => {
+      await em.execute(`select pg_advisory_xact_lock(${SCHEMA_LOCK})`);
+      return fn();
+    });
   }
 
   async pending(): Promise<string[]> {

@@ -8,6 +8,7 @@ import { createEvent, type Envelope } from '../../src/contracts/envelope.ts';
 import type { TradingSignal } from '../../src/contracts/events.ts';
 import { CONTROL_STRATEGIES } from '../../src/contracts/topics.ts';
 import { administer } from '../../src/control/strategy-admin.ts';
+import { Persistence } from '../../src/app/persistence.ts';
 import { DbChainStore } from '../../src/db/chain-store.ts';
 import { Database } from '../../src/db/database.ts';
 import { OutboxRow } from '../../src/db/entities.ts';
@@ -20,7 +21,7 @@ import { rootLogger } from '../../src/log.ts';
 import { InstrumentCatalogue } from '../../src/market/instruments.ts';
 import { loadStrategySpecs } from '../../src/strategies/config.ts';
 import { cli } from '../support/cli.ts';
-import { BACKENDS, type TestDatabase } from '../support/databases.ts';
+import { BACKENDS, freshPostgres, type TestDatabase } from '../support/databases.ts';
 
 const catalogue = InstrumentCatalogue.load('config/instruments.csv');
 const INFY = catalogue.bySymbolLoose('INFY')!.token;
@@ -164,6 +165,22 @@ describe.each(BACKENDS)('the database on $name', ({ make }) => {
     expect(await store.load('AB1234')).toBeUndefined();
     expect(() => sessionKey({ BROKER_SESSION_KEY: 'too-short' })).toThrow(/expected 32 bytes/);
   });
+});
+
+describe('PostgreSQL shared by instances started together', () => {
+  it('they migrate and seed an empty database once between them, and all start', async () => {
+    const db = await freshPostgres();
+    const config = loadConfig({}, { database: { enabled: true, url: db.url, dir: 'unused' } });
+    try {
+      const opened = await Promise.all([1, 2, 3].map(() => Persistence.open(config, catalogue, systemClock, rootLogger)));
+      const first = opened[0]!;
+      expect((await first.strategies.all()).map((s) => s.id).sort()).toEqual(loadStrategySpecs(config.trading.strategiesFile, catalogue).map((s) => s.id).sort());
+      expect(await first.db.pending()).toEqual([]);
+      await Promise.all(opened.map((p) => p.close()));
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
 });
 
 describe('the embedded database in a folder', () => {
