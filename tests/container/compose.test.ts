@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaTransport } from '../../src/bus/kafka/kafka-transport.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -9,7 +8,7 @@ import { allTopics, topicsFor } from '../../src/contracts/topics.ts';
 import { rootLogger } from '../../src/log.ts';
 import { toPaise } from '../../src/money.ts';
 import { startMockBroker, testBrokerOptions, type MockBroker } from '../broker/mock-broker.ts';
-import { POSTGRES_ADMIN } from '../support/databases.ts';
+import { POSTGRES_ADMIN, query } from '../support/databases.ts';
 import { recordTopics, waitFor } from '../support/harness.ts';
 import { decodeAll } from '../support/pipeline.ts';
 import { BASE_IMAGE, buildImage, composeService, type ComposeService, exitCodeOf, IMAGE, imageSize, logsOf, podman, removeContainers, sh, startService } from './podman.ts';
@@ -45,16 +44,6 @@ async function standIns(broker: string): Promise<{ spans: Array<{ traceId: strin
   return { spans, stop: () => child.stdin!.end() };
 }
 
-async function sql<T>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
-
 /** Until `container` has logged its `times`-th start; a container that exits first fails at once, with its log. */
 async function appRunning(container: string, times: number): Promise<void> {
   await waitFor(() => {
@@ -87,12 +76,18 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     const base = imageSize(BASE_IMAGE);
     console.log(`image ${IMAGE}: ${(size / 1e6).toFixed(0)} MB, ${((size - base) / 1e6).toFixed(1)} MB above ${BASE_IMAGE}; seconds ${JSON.stringify(built.seconds)}`);
     expect(size - base, 'the app layers above the base').toBeLessThan(60e6);
+    // As operators expect it: an unprivileged user, labels, a healthcheck.
+    const [inspected] = JSON.parse(podman('image', 'inspect', IMAGE).out) as Array<{ Config: { User?: string; Labels?: Record<string, string>; Env?: string[] }; Healthcheck?: { Test?: string[] } }>;
+    expect(inspected!.Config.User).toBe('node');
+    expect(Object.keys(inspected!.Config.Labels ?? {})).toEqual(expect.arrayContaining(['org.opencontainers.image.title', 'org.opencontainers.image.version', 'org.opencontainers.image.source', 'org.opencontainers.image.revision']));
+    expect(inspected!.Config.Env).toContain('NODE_ENV=production');
+    expect(inspected!.Healthcheck?.Test).toEqual(['CMD', 'node', 'src/cli/main.ts', 'health']);
     removeContainers(CONTAINERS);
     broker = await startMockBroker(1);
     otlp = await standIns(broker.bootstrap.split(',')[0]!);
-    await sql(adminUrl, `drop database if exists ${DB_NAME} with (force)`);
-    await sql(adminUrl, `do $$ begin if not exists (select from pg_roles where rolname = 'alpha_panda') then create role alpha_panda login password 'alpha_panda'; end if; end $$`);
-    await sql(adminUrl, `create database ${DB_NAME} owner alpha_panda`);
+    await query(adminUrl, `drop database if exists ${DB_NAME} with (force)`);
+    await query(adminUrl, `do $$ begin if not exists (select from pg_roles where rolname = 'alpha_panda') then create role alpha_panda login password 'alpha_panda'; end if; end $$`);
+    await query(adminUrl, `create database ${DB_NAME} owner alpha_panda`);
     const partitions = loadConfig({}).kafka.topicPartitions;
     for (const t of allTopics()) expect(await broker.command(`topic ${t} ${partitions}`)).toBe('ok');
     transport = new KafkaTransport(testBrokerOptions(broker.bootstrap), rootLogger);
@@ -196,7 +191,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     await waitFor(() => ends.every(([t, end]) => [...end].every(([p, o]) => o === 0n || log.records.some((r) => r.topic === t && r.partition === p && BigInt(r.offset) + 1n >= o))), 'the log read to its end', 30_000);
     const all = events();
     const logFills = new Map(all.filter((e) => e.type === 'order_filled').map((e) => [`${e.data.order_id}|${e.data.fill_id}`, e]));
-    const ledger = await sql<{ order_id: string; fill_id: string; strategy_id: string; instrument_token: string; side: string; quantity: number; fill_price_paise: string; fees_paise: string }>(dbUrl, `select order_id, fill_id, strategy_id, instrument_token, side, quantity, fill_price_paise, fees_paise from ledger_entry where namespace = 'paper' and kind = 'filled'`);
+    const ledger = await query<{ order_id: string; fill_id: string; strategy_id: string; instrument_token: string; side: string; quantity: number; fill_price_paise: string; fees_paise: string }>(dbUrl, `select order_id, fill_id, strategy_id, instrument_token, side, quantity, fill_price_paise, fees_paise from ledger_entry where namespace = 'paper' and kind = 'filled'`);
     expect(ledger.map((f) => `${f.order_id}|${f.fill_id}`).sort()).toEqual([...logFills.keys()].sort());
     const placements = new Map<string, Set<string>>();
     for (const e of all) if (e.type === 'order_placed') placements.set(e.correlation_id, (placements.get(e.correlation_id) ?? new Set()).add(e.data.order_id));
@@ -204,7 +199,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
 
     // Each strategy's last snapshot (written at the last stop) equals what its unique fills make.
     const capital = toPaise(loadConfig({}).trading.initialCapital);
-    const snapshots = await sql<{ strategy_id: string; cash_paise: string; data: { positions: Array<{ instrument_token: number; quantity: number }>; fees: number } }>(dbUrl, `select distinct on (strategy_id) strategy_id, cash_paise, data from pnl_snapshot where namespace = 'paper' and strategy_id is not null order by strategy_id, id desc`);
+    const snapshots = await query<{ strategy_id: string; cash_paise: string; data: { positions: Array<{ instrument_token: number; quantity: number }>; fees: number } }>(dbUrl, `select distinct on (strategy_id) strategy_id, cash_paise, data from pnl_snapshot where namespace = 'paper' and strategy_id is not null order by strategy_id, id desc`);
     for (const [id] of STRATEGIES) {
       const fills = ledger.filter((f) => f.strategy_id === id);
       const held = new Map<number, number>();

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createEvent, type Envelope } from '../../src/contracts/envelope.ts';
 import { MARKET_TICKS } from '../../src/contracts/topics.ts';
@@ -8,7 +7,7 @@ import { InstrumentCatalogue } from '../../src/market/instruments.ts';
 import { instanceOf, loadStrategySpecs } from '../../src/strategies/config.ts';
 import { startMockBroker, type MockBroker } from '../broker/mock-broker.ts';
 import type { RunningCli } from '../support/cli.ts';
-import { freshPostgres, type TestDatabase } from '../support/databases.ts';
+import { freshPostgres, query, type TestDatabase } from '../support/databases.ts';
 import { deploymentEnv, startInstance, tickPublisher, type RunSummary } from '../support/deployment.ts';
 
 const catalogue = InstrumentCatalogue.load('config/instruments.csv');
@@ -37,16 +36,6 @@ async function deployment(): Promise<Deployment> {
   const db = await freshPostgres();
   const env = deploymentEnv(broker, db.url!, { ALPHA_PANDA_TRADING__STRATEGIES_FILE: 'tests/fixtures/recovery-strategies.yaml' });
   return { broker, db, env, ticks: tickPublisher(broker), instance: await startInstance('solo', env, ['--json']) };
-}
-
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as T[];
-  } finally {
-    await c.end();
-  }
 }
 
 const fills = (d: Deployment) => query<{ signal_id: string; order_id: string; fill_id: string; strategy_id: string; quantity: number; fill_price_paise: string; fees_paise: string }>(d.db.url!, `select signal_id, order_id, fill_id, strategy_id, quantity, fill_price_paise, fees_paise from ledger_entry where kind = 'filled' order by order_id, fill_id`);

@@ -47,3 +47,14 @@ export const BACKENDS: ReadonlyArray<{ readonly name: string; make(): Promise<Te
   { name: 'PGlite', make: memoryPglite },
   { name: 'PostgreSQL', make: freshPostgres },
 ];
+
+/** One query on a database by URL (a test reading back what a process wrote). */
+export async function query<T>(url: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
