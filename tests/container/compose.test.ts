@@ -118,12 +118,11 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     const events = () => decodeAll(log.records);
 
     phase('deployed');
-    // `docker compose up`, then `--scale app=2`.
+    // `docker compose up --scale app=2`: the feed and both replicas at once.
     startService(FEED, 'feed', feed);
     startService(APP1, 'app-1', app);
-    await appRunning(APP1, 1);
     startService(APP2, 'app-2', app);
-    await appRunning(APP2, 1);
+    await Promise.all([appRunning(APP1, 1), appRunning(APP2, 1)]);
     const ids = STRATEGIES.map(([id]) => id);
     const allOf = (seen: Iterable<string>) => {
       const set = new Set(seen);
