@@ -15,7 +15,7 @@ export interface Check {
 }
 
 /** Waits for `p` at most `ms`; past that, the check has failed for being too slow. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+function orTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
     p.then(
@@ -30,7 +30,7 @@ async function broker(config: Config, log: Logger, timeoutMs: number): Promise<C
   if (config.bus === 'memory') return { what: 'bus', ok: true, detail: 'in-process (no broker)' };
   const transport = transportFor(config, log);
   try {
-    const ends = await within(transport.endOffsets(MARKET_TICKS), timeoutMs, 'the broker');
+    const ends = await orTimeout(transport.endOffsets(MARKET_TICKS), timeoutMs, 'the broker');
     return { what: 'broker', ok: true, detail: `${where}: ${MARKET_TICKS} has ${ends.size} partitions` };
   } catch (e) {
     const last = transport.health.lastError;
@@ -50,7 +50,7 @@ async function database(config: Config, log: Logger, timeoutMs: number): Promise
     if (!existsSync(resolve(settings.dir))) return { what: 'database', ok: false, detail: `no embedded database in ${resolve(settings.dir)} yet (run or migrate makes it)` };
   }
   try {
-    const db = await within(Database.open(settings, log), timeoutMs, 'database');
+    const db = await orTimeout(Database.open(settings, log), timeoutMs, 'database');
     try {
       const pending = await db.pending();
       return pending.length === 0 ? { what: 'database', ok: true, detail: `${db.where}: up to date` } : { what: 'database', ok: false, detail: `${db.where}: migrations not applied: ${pending.join(', ')} (alpha-panda migrate)` };

@@ -33,6 +33,16 @@ export interface LivePosition {
 
 type Tick = Envelope<'market_tick'>;
 
+/** One strategy's warm-up in progress. */
+interface Progress {
+  readonly behaviour: StrategyBehaviour;
+  state: unknown;
+  readonly ledger: StrategyLedger;
+  readonly from: Map<number, bigint>;
+  /** Per partition, its ticks since its last signalled one (from where the live consumer began). */
+  readonly pending: Map<number, Array<{ offset: bigint; tick: Tick }>>;
+}
+
 function tickOf(r: InRecord): Tick | undefined {
   const event = (r.event as AnyEnvelope | undefined) ?? (() => {
     const d = decode(r.value, MARKET_TICKS);
@@ -58,71 +68,62 @@ function tickOf(r: InRecord): Tick | undefined {
  */
 export async function warmUp(transport: Transport, strategies: readonly StrategyBehaviour[], live: LivePosition, sinceMs: number, ledgerOf: (id: string) => StrategyLedger, signal?: AbortSignal): Promise<WarmUpResult> {
   const started = Date.now();
-  interface Progress {
-    state: unknown;
-    readonly ledger: StrategyLedger;
-    readonly from: Map<number, bigint>;
-    /** Per partition, its ticks since its last signalled one (from where the live consumer began). */
-    readonly pending: Map<number, Array<{ offset: bigint; tick: Tick }>>;
-  }
-  const progress = new Map<StrategyBehaviour, Progress>();
-  const byToken = new Map<number, Progress[]>();
-  const ends = strategies.length > 0 ? await transport.endOffsets(MARKET_TICKS) : new Map<number, bigint>();
+  if (strategies.length === 0) return { warmed: new Map(), ticks: 0, ms: 0 };
+  const ends = await transport.endOffsets(MARKET_TICKS);
   const start = (p: number) => live.start.get(p) ?? 0n;
   const until = (p: number) => live.until.get(p) ?? start(p);
+  const partitions = new Set([...ends.keys(), ...live.until.keys(), ...live.start.keys()]);
+  const progress: Progress[] = [];
+  const byToken = new Map<number, Progress[]>();
   for (const s of strategies) {
-    const g: Progress = { state: s.instance.strategy.init(s.instance.params, s.instance.instruments), ledger: ledgerOf(s.instance.id), from: new Map(), pending: new Map() };
-    for (const p of new Set([...ends.keys(), ...live.until.keys(), ...live.start.keys()])) g.from.set(p, until(p));
-    progress.set(s, g);
+    const g: Progress = { behaviour: s, state: s.instance.strategy.init(s.instance.params, s.instance.instruments), ledger: ledgerOf(s.instance.id), from: new Map([...partitions].map((p) => [p, until(p)])), pending: new Map() };
+    progress.push(g);
     for (const t of s.instance.instruments) {
       const list = byToken.get(t);
       if (list) list.push(g);
       else byToken.set(t, [g]);
     }
   }
-  const strategyOf = new Map([...progress].map(([s, g]) => [g, s]));
   let ticks = 0;
   const replay = (g: Progress, tick: Tick) => {
-    g.state = strategyOf.get(g)!.warm(g.state, tick.data);
+    g.state = g.behaviour.warm(g.state, tick.data);
     ticks++;
   };
-  if (strategies.length > 0) {
-    const scanTo = new Map<number, bigint>();
-    for (const [p, end] of ends) scanTo.set(p, end > until(p) ? end : until(p));
-    await transport.scan(
-      MARKET_TICKS,
-      { sinceMs, until: scanTo },
-      (records) => {
-        for (const r of records) {
-          // The key is the instrument token: ticks of instruments no strategy here trades are not decoded.
-          if (r.key !== null && !byToken.has(Number(r.key))) continue;
-          const tick = tickOf(r);
-          const list = tick && byToken.get(tick.data.instrument_token);
-          if (!list) continue;
-          const offset = BigInt(r.offset);
-          for (const g of list) {
-            if (offset < start(r.partition)) {
-              replay(g, tick);
-              continue;
-            }
-            let pending = g.pending.get(r.partition);
-            if (!pending) g.pending.set(r.partition, (pending = []));
-            pending.push({ offset, tick });
-            if (!g.ledger.signalledOn(tick.id)) continue;
-            for (const x of pending) replay(g, x.tick);
-            pending.length = 0;
-            if (offset + 1n > (g.from.get(r.partition) ?? 0n)) g.from.set(r.partition, offset + 1n);
+  const scanTo = new Map<number, bigint>();
+  for (const [p, end] of ends) scanTo.set(p, end > until(p) ? end : until(p));
+  await transport.scan(
+    MARKET_TICKS,
+    { sinceMs, until: scanTo },
+    (records) => {
+      for (const r of records) {
+        // The key is the instrument token: ticks of instruments no strategy here trades are not decoded.
+        if (r.key !== null && !byToken.has(Number(r.key))) continue;
+        const tick = tickOf(r);
+        const list = tick && byToken.get(tick.data.instrument_token);
+        if (!list) continue;
+        const offset = BigInt(r.offset);
+        for (const g of list) {
+          if (offset < start(r.partition)) {
+            replay(g, tick);
+            continue;
           }
+          let pending = g.pending.get(r.partition);
+          if (!pending) g.pending.set(r.partition, (pending = []));
+          pending.push({ offset, tick });
+          if (!g.ledger.signalledOn(tick.id)) continue;
+          for (const x of pending) replay(g, x.tick);
+          pending.length = 0;
+          if (offset + 1n > (g.from.get(r.partition) ?? 0n)) g.from.set(r.partition, offset + 1n);
         }
-      },
-      signal,
-    );
-  }
+      }
+    },
+    signal,
+  );
   const warmed = new Map<StrategyBehaviour, Warmed>();
-  for (const [s, g] of progress) {
+  for (const g of progress) {
     const catchUp: Tick[] = [];
     for (const [p, pending] of g.pending) for (const x of pending) if (x.offset < until(p)) catchUp.push(x.tick);
-    warmed.set(s, { state: g.state, catchUp, from: g.from });
+    warmed.set(g.behaviour, { state: g.state, catchUp, from: g.from });
   }
   return { warmed, ticks, ms: Date.now() - started };
 }

@@ -173,17 +173,17 @@ export function ledgerRow(ns: BrokerNamespace, e: Envelope): Row | undefined {
 class LedgerInsert {
   private readonly columns: ReadonlyArray<readonly [keyof Row, string]>;
   private readonly head: string;
-  private readonly placeholders: string;
+  private readonly tuple: string;
 
   constructor(db: Database) {
     const meta = db.em().getMetadata().get(LedgerEntryRow);
     this.columns = meta.props.filter((p) => p.fieldNames?.length === 1).map((p) => [p.name as keyof Row, p.fieldNames[0]!] as const);
     this.head = `insert into "${meta.tableName}" (${this.columns.map(([, c]) => `"${c}"`).join(', ')}) values `;
-    this.placeholders = `(${this.columns.map(() => '?').join(', ')})`;
+    this.tuple = `(${this.columns.map(() => '?').join(', ')})`;
   }
 
   sql(rows: number): string {
-    return `${this.head}${Array.from({ length: rows }, () => this.placeholders).join(', ')} on conflict do nothing`;
+    return `${this.head}${Array.from({ length: rows }, () => this.tuple).join(', ')} on conflict do nothing`;
   }
 
   values(rows: readonly Row[]): unknown[] {

@@ -56,7 +56,6 @@ export class KafkaTransport implements Transport {
   readonly durable = true;
   readonly health = new BrokerHealth();
   private readonly kafka: Kafka;
-  private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   /** Every kafkajs client made, connected or still connecting: close() ends them all. */
   private readonly clients = new Set<Consumer | Producer | Admin>();
@@ -104,7 +103,7 @@ export class KafkaTransport implements Transport {
       });
       this.clients.add(producer);
       this.producerReady = producer.connect().then(
-        () => (this.producer = producer),
+        () => producer,
         (e: unknown) => {
           this.clients.delete(producer);
           this.producerReady = undefined;
@@ -349,7 +348,6 @@ export class KafkaTransport implements Transport {
     const clients = [...this.clients];
     this.clients.clear();
     await Promise.all(clients.map((c) => c.disconnect().catch(() => undefined)));
-    this.producer = undefined;
     this.producerReady = undefined;
     this.adminReady = undefined;
   }
