@@ -22,6 +22,8 @@ export interface ExecutionEnv {
   /** Signals executed (by signal id), and what each made: what a redelivered validation gets again. */
   readonly executed: Once;
   readonly results: Map<string, readonly Envelope[]>;
+  /** Told of each order a broker accepted to fill later, once it is in the ledger: who follows it to its fills. */
+  readonly onPlaced?: (placed: Envelope<'order_placed'>) => void;
 }
 
 /** The topic each of the execution actor's events goes to. */
@@ -32,13 +34,14 @@ const topicOf = (topics: NamespaceTopics, e: Envelope) => (e.type === 'order_pla
  * however often it is delivered (a validation delivered again gets the events of its execution again),
  * and turns the result into events: `order_placed` then one `order_filled` per fill (caused by the
  * placement), or `order_failed` with a reason code. They are recorded in the ledger before they are
- * published. The client returns results; only this actor makes events.
+ * published. A broker that fills later (Zerodha) gets `order_placed` here and its fills from the order
+ * tracker. The client returns results; only this actor makes events.
  */
 export function executionActor(client: ExecutionClient, env: ExecutionEnv): Behaviour<null, AnyEnvelope> {
   const ns = client.namespace;
   const topics = topicsFor(ns);
   const source = `execution/${ns}`;
-  const { stats, store, executed, results } = env;
+  const { stats, store, executed, results, onPlaced } = env;
   return {
     init: () => null,
     async receive(state, message, ctx) {
@@ -63,7 +66,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
       } else {
         const placed = createEvent({ type: 'order_placed', broker: ns, source, key: message.key, data: { ...base, order_id: result.orderId, price: rupees(result.price), tag: result.tag }, cause: message, now, id: derivedId(message.id, 'placed') });
         out.push(placed);
-        for (const f of result.fills) {
+        for (const f of result.kind === 'filled' ? result.fills : []) {
           const data: OrderFilled = { ...base, quantity: f.quantity, order_id: result.orderId, fill_id: f.fillId, fill_price: rupees(f.price), fees: rupees(f.charges.total), fee_breakdown: feeBreakdown(f.charges), fee_schedule: f.charges.schedule };
           out.push(createEvent({ type: 'order_filled', broker: ns, source, key: message.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', f.fillId) }));
           stats.fills++;
@@ -77,7 +80,10 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
     /** Orders, fills and failures are in the ledger before anything hears of them. */
     async afterBatch(state, _ctx, outputs: readonly Output[]) {
       const held = await store.record(ns, outputs.map((o) => o.event));
-      for (const o of outputs) o.event = held.get(o.event.id) ?? o.event;
+      for (const o of outputs) {
+        o.event = held.get(o.event.id) ?? o.event;
+        if (onPlaced && o.event.type === 'order_placed') onPlaced(o.event as Envelope<'order_placed'>);
+      }
       return state;
     },
   };

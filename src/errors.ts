@@ -132,3 +132,32 @@ export class InputError extends AlphaPandaError {
     this.issues = issues;
   }
 }
+
+/** Kite's error types, as its API names them, plus what the client itself reports. */
+export type KiteErrorType = 'TokenException' | 'PermissionException' | 'UserException' | 'InputException' | 'OrderException' | 'MarginException' | 'HoldingException' | 'NetworkException' | 'DataException' | 'GeneralException';
+
+/**
+ * A Kite API call that failed. `retriable`: a network fault, a 429 or a 5xx, where the same request may
+ * succeed later (an order placement is looked up by its tag before it is tried again). `rateLimited`: Kite
+ * answered 429. A TokenException means the session ended: not retriable until a new login.
+ */
+export class KiteError extends AlphaPandaError {
+  readonly type: KiteErrorType;
+  readonly rateLimited: boolean;
+  constructor(type: KiteErrorType, message: string, options: { retriable: boolean; rateLimited?: boolean; cause?: unknown }) {
+    super(`Kite ${type}: ${message}`, options);
+    this.type = type;
+    this.rateLimited = options.rateLimited ?? false;
+  }
+
+  get sessionExpired(): boolean {
+    return this.type === 'TokenException';
+  }
+}
+
+/** Live trading was asked for with no usable Kite session (never logged in, logged out, or expired). */
+export class SessionExpired extends AlphaPandaError {
+  constructor(why: string) {
+    super(`no live Kite session: ${why}; log in again (alpha-panda session login)`, { retriable: false });
+  }
+}

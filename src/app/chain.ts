@@ -23,6 +23,7 @@ import { publishConfirmed } from '../runtime/outbox.ts';
 import type { StrategyLedger } from '../strategies/ledger.ts';
 import type { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
+import type { VenueContext } from './zerodha-venue.ts';
 
 export interface ChainOptions {
   readonly system: ActorSystem;
@@ -31,13 +32,21 @@ export interface ChainOptions {
   readonly prices: PriceBook;
   readonly stats: PipelineStats;
   readonly namespaces: readonly BrokerNamespace[];
-  readonly liveClients?: Partial<Record<BrokerNamespace, ExecutionClient>>;
+  /** The live broker of each live namespace (Zerodha): its client places, its tracker follows the fills. */
+  readonly liveVenues?: Partial<Record<BrokerNamespace, LiveVenue>>;
   readonly store: ChainStore;
   /** Each strategy's ledger: rebuilt from the database when the log did not survive the restart. */
   readonly ledgerOf: (strategyId: string) => StrategyLedger;
 }
 
 type Ref = ActorRef<AnyEnvelope>;
+
+/** A broker that fills later: what the chain needs of it (src/app/zerodha-venue.ts). */
+export interface LiveVenue {
+  readonly client: ExecutionClient;
+  start(ctx: VenueContext): Promise<{ onPlaced(e: Envelope<'order_placed'>): void }>;
+  stop(): void;
+}
 
 /** What a namespace's history says each signal's execution made, and which validations it never reached. */
 function executions(h: ChainHistory): { results: Map<string, Envelope[]>; unexecuted: Envelope[] } {
@@ -97,12 +106,14 @@ export class Chain {
     const executed = new Once();
     for (const signalId of results.keys()) executed.first(signalId);
     if (!system.transport.durable) this.recoverWithoutLog(ns, history, unexecuted, engine);
-    const client = ns === 'paper' ? new PaperClient(config.paper, feeModel(config.fees), catalogue, prices) : this.options.liveClients?.[ns];
-    if (!client) throw new ConfigError([`trading.liveEnabled is true but this build has no ${ns} execution client: switch it off (ALPHA_PANDA_TRADING__LIVE_ENABLED=false)`]);
+    const venue = ns === 'paper' ? undefined : this.options.liveVenues?.[ns];
+    const client = ns === 'paper' ? new PaperClient(config.paper, feeModel(config.fees), catalogue, prices) : venue?.client;
+    if (!client) throw new ConfigError([`trading.liveEnabled is true but no ${ns} venue was set up: switch it off (ALPHA_PANDA_TRADING__LIVE_ENABLED=false)`]);
     if (client.namespace !== ns) throw new ConfigError([`the ${ns} execution client says it is for ${client.namespace}`]);
     const sup = system.root.spawnSupervisor({ name: ns, policy: config.supervision });
+    const hooks = venue ? await venue.start({ supervisor: sup, store, stats, history, producer: system.producer }) : undefined;
     const risk: Ref = sup.spawn({ name: 'risk', behaviour: riskChecker(ns, engine, { prices, stats, store, verdicts }) });
-    const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, { stats, store, executed, results }) });
+    const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, { stats, store, executed, results, ...(hooks ? { onPlaced: hooks.onPlaced } : {}) }) });
     const portfolio = sup.spawn<PortfolioBook, PortfolioMessage>({ name: 'portfolio', behaviour: portfolioActor(ns, book, prices, store) });
     this.portfolioRefs.push(portfolio);
     if (store.durable) system.log.info({ namespace: ns, fills: history.fills.length, verdictsToday: verdicts.size, executedToday: results.size, tradingDay: engine.tradingDay || null, state: engine.state }, 'chain restored from the ledger');

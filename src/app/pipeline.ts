@@ -9,7 +9,6 @@ import type { AnyEnvelope } from '../contracts/envelope.ts';
 import { allTopics, CONTROL_STRATEGIES, consumerGroup, MARKET_TICKS, ROLES, topicsOfRole, type BrokerNamespace, type ChainRole, type Role } from '../contracts/topics.ts';
 import { NO_STORE, type ChainStore } from '../db/chain-store.ts';
 import { ConfigError, StartAborted, TransportError } from '../errors.ts';
-import type { ExecutionClient } from '../execution/client.ts';
 import { namespacesFor } from '../execution/routing.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { PriceBook } from '../market/price-book.ts';
@@ -21,7 +20,7 @@ import { instanceOf, type StrategyInstance } from '../strategies/config.ts';
 import { StrategyLedger } from '../strategies/ledger.ts';
 import { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
-import { Chain } from './chain.ts';
+import { Chain, type LiveVenue } from './chain.ts';
 import { instancesSource, StrategyHost, type StrategySource } from './strategy-host.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -41,10 +40,10 @@ export interface PipelineOptions {
    */
   readonly leadership?: Leadership;
   /**
-   * Live execution clients by namespace. The pipeline asks for one only when live trading is switched on
-   * globally; with it off, none is looked at, no live consumer exists, and no strategy routes to one.
+   * Live venues by namespace. The pipeline asks for one only when live trading is switched on globally;
+   * with it off, none is looked at, no live consumer exists, and no strategy routes to one.
    */
-  readonly liveClients?: Partial<Record<BrokerNamespace, ExecutionClient>>;
+  readonly liveVenues?: Partial<Record<BrokerNamespace, LiveVenue>>;
   /** How long to wait for every consumer group to be assigned its partitions before giving up. */
   readonly assignmentTimeoutMs?: number;
   /** Read market.ticks from the start of the log (replays into a fresh topic) instead of from now. */
@@ -122,8 +121,8 @@ export class Pipeline {
     this.progress.groups = Object.values(ROLES).reduce((n, r) => n + (r.scope === 'chain' ? this.namespaces.length : 1), 0);
     if (this.namespaces.length === 0) throw new ConfigError(['trading: paper and live trading are both off: nothing would trade']);
     for (const ns of this.namespaces) {
-      if (ns !== 'paper' && !options.liveClients?.[ns]) {
-        throw new ConfigError([`trading.liveEnabled is true but this build has no ${ns} execution client: switch it off (ALPHA_PANDA_TRADING__LIVE_ENABLED=false)`]);
+      if (ns !== 'paper' && !options.liveVenues?.[ns]) {
+        throw new ConfigError([`trading.liveEnabled is true but no ${ns} venue was set up: switch it off (ALPHA_PANDA_TRADING__LIVE_ENABLED=false)`]);
       }
     }
     const policy = config.supervision;
@@ -172,8 +171,8 @@ export class Pipeline {
 
   /** The account-wide chain: restored from the ledger, then its consumers join. */
   private async startChain(): Promise<void> {
-    const { system, config, catalogue, liveClients } = this.options;
-    this.chain = await Chain.start({ system, config, catalogue, prices: this.prices, stats: this.stats, namespaces: this.namespaces, store: this.options.store ?? NO_STORE, ledgerOf: (id) => this.ledgerOf(id), ...(liveClients ? { liveClients } : {}) });
+    const { system, config, catalogue, liveVenues } = this.options;
+    this.chain = await Chain.start({ system, config, catalogue, prices: this.prices, stats: this.stats, namespaces: this.namespaces, store: this.options.store ?? NO_STORE, ledgerOf: (id) => this.ledgerOf(id), ...(liveVenues ? { liveVenues } : {}) });
     this.consumers.push(...this.chain.consumers);
     if (this.progress.phase === 'running') {
       // Taken over while running: resume once its groups are assigned.

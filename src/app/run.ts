@@ -12,7 +12,8 @@ import { hostname } from 'node:os';
 import { loadStrategySpecs } from '../strategies/config.ts';
 import { StopControl } from './lifecycle.ts';
 import { Persistence } from './persistence.ts';
-import { sessionKey, sessionsNotStoredBecause } from '../db/session-store.ts';
+import { openZerodha } from './live.ts';
+import type { ZerodhaVenue } from './zerodha-venue.ts';
 import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
@@ -35,8 +36,8 @@ export interface RunOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly transport?: Transport;
-  /** Live execution clients by namespace (the Zerodha client, when it exists). */
-  readonly liveClients?: PipelineOptions['liveClients'];
+  /** Live venues by namespace; absent with live trading on: Zerodha, from the configuration. */
+  readonly liveVenues?: PipelineOptions['liveVenues'];
   /** Ends the run (Ctrl-C, SIGTERM, a test), at any phase. */
   readonly signal?: AbortSignal;
   /** Told when the run starts stopping, whatever the reason: the CLI's shutdown deadline starts then. */
@@ -115,18 +116,19 @@ export async function run(o: RunOptions): Promise<RunResult> {
   }
   const quietMs = config.bus === 'kafka' ? Math.max(300, 4 * config.kafka.maxWaitTimeMs) : 200;
   let persistence: Persistence | undefined;
+  let zerodha: ZerodhaVenue | undefined;
   try {
     if (config.database.enabled) {
       persistence = await Persistence.open(config, catalogue, clock, log);
       if ((await persistence.strategies.list()).every((s) => !s.active)) log.warn("no active strategy in the database: add one with 'alpha-panda strategies add' (it starts trading without a restart)");
       await persistence.serveControl();
-      const why = config.trading.liveEnabled ? sessionsNotStoredBecause(sessionKey()) : undefined;
-      if (why) log.warn(why);
     }
+    if (config.trading.liveEnabled && !o.liveVenues && !stop.signal.aborted) zerodha = await openZerodha(config, catalogue, clock, log, persistence?.db);
+    const liveVenues = o.liveVenues ?? (zerodha ? { zerodha } : undefined);
     const strategies = persistence?.strategies ?? file!;
     const persisted = persistence ? { store: persistence.chain, leadership: persistence.lease(instanceId, system.producer, (e) => stop.fail(e)) } : {};
     if (!stop.signal.aborted) {
-      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, ...(o.liveClients ? { liveClients: o.liveClients } : {}) }).catch((e: unknown) => {
+      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
         if (e instanceof StartAborted) return undefined;
         throw e;
       });
@@ -162,6 +164,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       pipeline.snapshot();
       pipeline.stop();
     }
+    zerodha?.stop();
     await system.stop(Math.max(1500, deadline - Date.now()));
     await persistence?.close();
   }

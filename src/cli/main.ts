@@ -11,6 +11,8 @@ import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { Signals } from './signals.ts';
+import { addReportCommand } from './report.ts';
+import { addSessionCommand } from './session.ts';
 import { addStrategiesCommand } from './strategies.ts';
 import { Database } from '../db/database.ts';
 
@@ -176,6 +178,8 @@ busOptions(
 });
 
 addStrategiesCommand(program, () => setup({ status: false }, {}, true));
+addSessionCommand(program, () => setup({ status: false }, {}, true));
+addReportCommand(program, () => setup({ status: false }, {}, true));
 
 program
   .command('migrate')

@@ -25,6 +25,9 @@ const NAMED: Record<string, { path: string; list?: boolean }> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: { path: 'telemetry.otlpEndpoint' },
   LOG_LEVEL: { path: 'log.level' },
   LOG_FILE: { path: 'log.file' },
+  KITE_API_KEY: { path: 'zerodha.apiKey' },
+  KITE_USER_ID: { path: 'zerodha.userId' },
+  KITE_CALLBACK_PORT: { path: 'zerodha.callbackPort' },
 };
 const PREFIX = 'ALPHA_PANDA_';
 

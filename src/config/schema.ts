@@ -7,6 +7,7 @@ import { HHMM } from '../market/market-hours.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { DatabaseSettings } from '../db/settings.ts';
 import { TelemetrySettings } from '../telemetry/tracing.ts';
+import { ZerodhaSettings } from '../zerodha/settings.ts';
 
 const HostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port');
 const Ms = z.number().int().min(0);
@@ -73,6 +74,7 @@ export const Config = z
     risk: RiskLimits,
     fees: FeeSchedules,
     paper: PaperSettings,
+    zerodha: ZerodhaSettings,
     portfolio: z.strictObject({ snapshotIntervalMs: z.number().int().positive() }),
     feed: z.strictObject({
       sim: z.strictObject({

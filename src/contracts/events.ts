@@ -174,7 +174,7 @@ export const OrderFilled = z.object({
   fee_schedule: z.string().min(1),
 });
 
-export const FailureCode = z.enum(['NO_PRICE', 'BROKER_REJECTED', 'BROKER_UNAVAILABLE', 'SESSION_EXPIRED', 'RATE_LIMITED', 'LIVE_DISABLED', 'NO_FEE_SCHEDULE']);
+export const FailureCode = z.enum(['NO_PRICE', 'BROKER_REJECTED', 'BROKER_CANCELLED', 'BROKER_UNAVAILABLE', 'SESSION_EXPIRED', 'RATE_LIMITED', 'LIVE_DISABLED', 'NO_FEE_SCHEDULE']);
 
 export const OrderFailed = z.object({
   ...OrderBase,
@@ -242,6 +242,28 @@ export const StrategyChanged = z.object({
   timestamp: Timestamp,
 });
 
+/** One difference reconciliation found between Kite's books and the ledger, and what was done about it. */
+export const ReconciliationFinding = z.discriminatedUnion('kind', [
+  /** An order without this system's tag (placed on Kite's site or by another app): reported, not adopted. */
+  z.object({ kind: z.literal('outside_order'), order_id: z.string(), tradingsymbol: z.string(), transaction_type: SignalType, quantity: z.number().int(), filled: z.number().int(), status: z.string() }),
+  /** An order with this system's tag that the ledger never recorded (the process stopped mid-placement): adopted when its validation is executed again, never placed twice. */
+  z.object({ kind: z.literal('unrecorded_order'), order_id: z.string(), tag: z.string(), awaiting_execution: z.boolean() }),
+  /** Trades of a recorded order that the ledger lacks (filled while the system was down): applied once, now. */
+  z.object({ kind: z.literal('missing_fills'), order_id: z.string(), trades: z.number().int().positive(), quantity: z.number().int().positive() }),
+  /** The ledger says the order of this signal failed, yet Kite has it. */
+  z.object({ kind: z.literal('failed_but_placed'), order_id: z.string(), tag: z.string() }),
+  /** Kite's net position and the ledger's (with the missing fills and outside orders counted) differ. */
+  z.object({ kind: z.literal('position_mismatch'), instrument_token: InstrumentToken, tradingsymbol: z.string(), kite: z.number().int(), ledger: z.number().int() }),
+]);
+
+/** What start-up (or a login) found comparing the day's orders, trades and positions at Kite with the ledger. */
+export const BrokerReconciliation = z.object({
+  orders: z.number().int().nonnegative(),
+  trades: z.number().int().nonnegative(),
+  findings: z.array(ReconciliationFinding),
+  timestamp: Timestamp,
+});
+
 /** Event type -> version -> payload schema. A new version is a new entry; old ones stay decodable. */
 export const EVENT_SCHEMAS = {
   market_tick: { 1: MarketTick },
@@ -254,6 +276,7 @@ export const EVENT_SCHEMAS = {
   pnl_snapshot: { 1: PnlSnapshot },
   trading_state: { 1: TradingStateChanged },
   strategy_changed: { 1: StrategyChanged },
+  broker_reconciliation: { 1: BrokerReconciliation },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
@@ -269,6 +292,7 @@ export const CURRENT_VERSION: { readonly [K in EventType]: number } = {
   pnl_snapshot: 1,
   trading_state: 1,
   strategy_changed: 1,
+  broker_reconciliation: 1,
 };
 
 /**
@@ -305,6 +329,8 @@ export type FeeBreakdown = z.infer<typeof FeeBreakdown>;
 export type TradingStateName = z.infer<typeof TradingStateName>;
 export type TradingStateChanged = z.infer<typeof TradingStateChanged>;
 export type StrategyChanged = z.infer<typeof StrategyChanged>;
+export type ReconciliationFinding = z.infer<typeof ReconciliationFinding>;
+export type BrokerReconciliation = z.infer<typeof BrokerReconciliation>;
 
 export interface EventData {
   market_tick: MarketTick;
@@ -317,4 +343,5 @@ export interface EventData {
   pnl_snapshot: PnlSnapshot;
   trading_state: TradingStateChanged;
   strategy_changed: StrategyChanged;
+  broker_reconciliation: BrokerReconciliation;
 }

@@ -31,6 +31,7 @@ export const NAMESPACE_TOPICS = {
   ordersFailed: { suffix: 'orders.failed', type: 'order_failed' },
   pnlSnapshots: { suffix: 'pnl.snapshots', type: 'pnl_snapshot' },
   riskState: { suffix: 'risk.state', type: 'trading_state' },
+  reconciliation: { suffix: 'reconciliation', type: 'broker_reconciliation' },
 } as const satisfies Record<string, { suffix: string; type: EventType }>;
 export type TopicFamily = keyof typeof NAMESPACE_TOPICS;
 export type NamespaceTopics = { readonly [F in TopicFamily]: string };

@@ -55,9 +55,12 @@ export class SessionStore {
     await this.db.em().upsert(BrokerSessionRow, { userId: s.userId, apiKey: s.apiKey, accessTokenSealed: sealed, expiresAt: s.expiresAt, loginMethod: s.loginMethod, createdAt: new Date(this.clock.now()) });
   }
 
-  /** The user's session if one is stored and has not expired; a token that does not open is an error. */
-  async load(userId: string): Promise<BrokerSession | undefined> {
-    const row = await this.db.em().findOne(BrokerSessionRow, { userId });
+  /**
+   * The user's session (or, with no user named, the newest for the API key) if one is stored and has not
+   * expired; a token that does not open is an error.
+   */
+  async load(who: { userId: string } | { apiKey: string }): Promise<BrokerSession | undefined> {
+    const row = await this.db.em().findOne(BrokerSessionRow, who, { orderBy: { createdAt: 'desc' } });
     if (!row || row.expiresAt.getTime() <= this.clock.now()) return undefined;
     const bytes = Buffer.from(row.accessTokenSealed, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.key, bytes.subarray(0, 12));
@@ -67,7 +70,7 @@ export class SessionStore {
     try {
       token = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
     } catch {
-      throw new ConfigError([`the stored session of ${userId} does not open with ${SESSION_KEY_VAR}: the key changed, or the row was altered; log in again`]);
+      throw new ConfigError([`the stored session of ${row.userId} does not open with ${SESSION_KEY_VAR}: the key changed, or the row was altered; log in again`]);
     }
     return { userId: row.userId, apiKey: row.apiKey, accessToken: token, expiresAt: row.expiresAt, loginMethod: row.loginMethod };
   }

@@ -22,10 +22,12 @@ export interface Fill {
 
 export type ExecutionResult =
   | { readonly kind: 'filled'; readonly orderId: string; readonly tag: string; readonly price: Paise; readonly fills: readonly Fill[] }
+  /** Accepted by a broker that fills later: its fills arrive as the broker reports them (src/zerodha/order-tracker.ts). */
+  | { readonly kind: 'placed'; readonly orderId: string; readonly tag: string; readonly price: Paise }
   | { readonly kind: 'failed'; readonly orderId: string | null; readonly code: FailureCode; readonly message: string };
 
 /**
- * One interface for every broker: paper now, Zerodha next. A client returns results; it never publishes
+ * One interface for every broker: paper fills at once, Zerodha accepts and fills later. A client returns results; it never publishes
  * events (the execution actor is the only place they are made). Throwing means an outage.
  */
 export interface ExecutionClient {

@@ -130,3 +130,16 @@ export function feeModel(schedules: readonly FeeSchedule[]): FeeModel {
   for (const list of bySegment.values()) list.sort((a, b) => (a.from < b.from ? 1 : -1));
   return (side, turnover, segment, tradeDate) => bySegment.get(segment)?.find((s) => s.from <= tradeDate)?.charge(side, turnover);
 }
+
+/**
+ * The charges of one part of an order filled in parts: what the order costs with this part, less what it
+ * cost before it. Brokerage is capped per order and STT rounded per order, so charging each part as an
+ * order of its own would overcharge; the differences add up to exactly the whole order's charges.
+ */
+export function partCharges(fees: FeeModel, side: 'BUY' | 'SELL', before: Paise, part: Paise, segment: FeeSegment, tradeDate: string): Charges | undefined {
+  const upTo = fees(side, before + part, segment, tradeDate);
+  if (!upTo || before === 0) return upTo;
+  const prior = fees(side, before, segment, tradeDate)!;
+  const diff = (k: 'brokerage' | 'stt' | 'transaction' | 'ipft' | 'sebi' | 'gst' | 'stamp') => upTo[k] - prior[k];
+  return total({ brokerage: diff('brokerage'), stt: diff('stt'), transaction: diff('transaction'), ipft: diff('ipft'), sebi: diff('sebi'), gst: diff('gst'), stamp: diff('stamp') }, upTo.schedule);
+}

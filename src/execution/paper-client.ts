@@ -7,6 +7,7 @@ import { uniformFor } from '../random.ts';
 import type { ExecutionClient, ExecutionResult, OrderRequest } from './client.ts';
 import type { FeeModel } from './fees.ts';
 import { paperFillPrice } from './fills.ts';
+import { orderTag } from './order-tag.ts';
 
 export const PaperSettings = z.strictObject({
   slippageBps: z.number().min(0).max(500),
@@ -15,10 +16,6 @@ export const PaperSettings = z.strictObject({
 });
 export type PaperSettings = z.infer<typeof PaperSettings>;
 
-/** Kite order tags are at most 20 alphanumerics; derived from the signal so a retry is recognisable. */
-export function orderTag(signalId: string): string {
-  return `ap${signalId.replace(/-/g, '').slice(0, 18)}`;
-}
 
 /**
  * The paper broker: fills at once at the price cache's price plus slippage, charged by the fee schedule

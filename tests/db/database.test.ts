@@ -159,10 +159,10 @@ describe.each(BACKENDS)('the database on $name', ({ make }) => {
     await store.save({ userId: 'AB1234', apiKey: 'kite-key', accessToken: 'secret-token-123', expiresAt: new Date(clock.now() + 3_600_000), loginMethod: 'login' });
     const rows = await db.em().execute<Array<{ access_token_sealed: string }>>(`select access_token_sealed from broker_session`);
     expect(rows[0]!.access_token_sealed).not.toContain('secret');
-    expect((await store.load('AB1234'))?.accessToken).toBe('secret-token-123');
-    await expect(new SessionStore(db, Buffer.alloc(32, 8), clock).load('AB1234')).rejects.toThrow(/does not open with BROKER_SESSION_KEY/);
+    expect((await store.load({ userId: 'AB1234' }))?.accessToken).toBe('secret-token-123');
+    await expect(new SessionStore(db, Buffer.alloc(32, 8), clock).load({ userId: 'AB1234' })).rejects.toThrow(/does not open with BROKER_SESSION_KEY/);
     clock.advance(3_600_000);
-    expect(await store.load('AB1234')).toBeUndefined();
+    expect(await store.load({ userId: 'AB1234' })).toBeUndefined();
     expect(() => sessionKey({ BROKER_SESSION_KEY: 'too-short' })).toThrow(/expected 32 bytes/);
   });
 });

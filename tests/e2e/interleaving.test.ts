@@ -50,7 +50,7 @@ describe('a replayed day is judged the same whatever order its signals arrive in
           continue;
         }
         const r = paperClient.execute({ signal, quantity: v.quantity, quote: fromWire(signal.instrument_token, signal.quote!) });
-        out.set(signal.signal_id, r.kind === 'filled' ? `OK ${v.quantity} @ ${r.fills[0]!.price} fees ${r.fills[0]!.charges.total}` : r.code);
+        out.set(signal.signal_id, r.kind === 'filled' ? `OK ${v.quantity} @ ${r.fills[0]!.price} fees ${r.fills[0]!.charges.total}` : r.kind === 'failed' ? r.code : 'PLACED');
       }
       return out;
     };

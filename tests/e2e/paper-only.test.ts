@@ -25,7 +25,7 @@ async function tradeDay(liveEnabled: boolean) {
   const transport = keepOpen(log);
   try {
     // The fixture's nifty-momentum strategy is enabled for live trading.
-    const result = await run({ config: testConfig({ trading: { liveEnabled } }), feed: NIFTY_FEED, stopWhenReplayed: true, status: false, log: rootLogger, transport, liveClients: { zerodha: live } });
+    const result = await run({ config: testConfig({ trading: { liveEnabled } }), feed: NIFTY_FEED, stopWhenReplayed: true, status: false, log: rootLogger, transport, liveVenues: { zerodha: { client: live, start: async () => ({ onPlaced: () => undefined }), stop: () => undefined } } });
     // The in-process log, read whole once the run has stopped: everything ever written to a live topic.
     const liveTopicRecords = Object.values(topicsFor('zerodha')).reduce((n, t) => n + log.read(t).length, 0);
     return { live, liveTopicRecords, namespaces: result.pipeline!.namespaces, paperFills: result.pipeline!.stats.fills };
@@ -55,7 +55,7 @@ describe('paper-only configuration', () => {
     expect(namespacesFor(true, { paperEnabled: true, liveEnabled: true })).toEqual(['paper', 'zerodha']);
   });
 
-  it('refuses to start live trading without a live client, naming the switch', async () => {
-    await expect(run({ config: testConfig({ trading: { liveEnabled: true } }), feed: { kind: 'none' }, stopWhenReplayed: false, status: false, log: rootLogger, transport: makeTransport('memory'), durationS: 1 })).rejects.toThrow(/LIVE_ENABLED/);
+  it('refuses to start live trading without the Kite app credentials, naming each', async () => {
+    await expect(run({ config: testConfig({ trading: { liveEnabled: true } }), feed: { kind: 'none' }, stopWhenReplayed: false, status: false, log: rootLogger, transport: makeTransport('memory'), durationS: 1 })).rejects.toThrow(/KITE_API_KEY[\s\S]*KITE_API_SECRET/);
   });
 });

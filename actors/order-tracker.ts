@@ -1,0 +1,123 @@
+import { createEvent, type Envelope } from '../src/contracts/envelope.ts';
+import type { OrderFilled } from '../src/contracts/events.ts';
+import { topicsFor } from '../src/contracts/topics.ts';
+import type { ChainStore } from '../src/db/chain-store.ts';
+import { KiteError } from '../src/errors.ts';
+import { partCharges, type FeeModel } from '../src/execution/fees.ts';
+import { derivedId } from '../src/ids.ts';
+import type { InstrumentCatalogue } from '../src/market/instruments.ts';
+import { istDate } from '../src/market/market-hours.ts';
+import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
+import type { PipelineStats } from '../src/telemetry/stats.ts';
+import type { KiteApi } from '../src/zerodha/kite-api.ts';
+import { FINAL, progressOf, tradePrice, type LiveOrder, type LiveOrders } from '../src/zerodha/live-orders.ts';
+import { feeBreakdown } from './execution.ts';
+
+/**
+ * What moves a live order on: its placement (from the execution actor), an update from Kite (a postback
+ * or a WebSocket order frame, each saying only that something changed), or the poll of open orders that
+ * catches whatever those missed.
+ */
+export type TrackerMessage =
+  | { readonly kind: 'placed'; readonly event: Envelope<'order_placed'> }
+  | { readonly kind: 'update'; readonly update: OrderUpdate; readonly via: 'postback' | 'websocket' }
+  | { readonly kind: 'poll' };
+
+/** What a postback or an order frame says of an order (checked: a postback by its checksum). */
+export interface OrderUpdate {
+  readonly orderId: string;
+  readonly status: string;
+  readonly message?: string | null | undefined;
+  readonly filled: number;
+}
+
+export interface TrackerEnv {
+  readonly api: KiteApi;
+  readonly orders: LiveOrders;
+  readonly fees: FeeModel;
+  readonly catalogue: InstrumentCatalogue;
+  readonly store: ChainStore;
+  readonly stats: PipelineStats;
+}
+
+const topics = topicsFor('zerodha');
+const source = 'execution/zerodha';
+const rupees = (paise: number) => paise / 100;
+
+/**
+ * The order tracker: follows each live order to its end and makes its events, one `order_filled` per Kite
+ * trade (the trade id is the fill id, so a trade heard of by postback, WebSocket and poll is one fill)
+ * charged as its part of the order, and an `order_failed` with Kite's reason for what a rejection or
+ * cancellation left unfilled. All are caused by the order's `order_placed`, so they stay on its chain.
+ * They are in the ledger before they are published. A Kite fault leaves the order open for the next poll.
+ */
+export function orderTracker(env: TrackerEnv): Behaviour<null, TrackerMessage> {
+  const { api, orders, store, stats } = env;
+  return {
+    init: () => null,
+    async receive(state, message, ctx) {
+      const publish = (topic: string, e: Envelope) => ctx.publish(topic, e);
+      if (message.kind === 'placed') {
+        orders.follow(message.event);
+        return state;
+      }
+      try {
+        if (message.kind === 'update') {
+          const u = message.update;
+          const o = orders.get(u.orderId);
+          if (o?.placed && !o.ended && (u.filled > o.filled || FINAL.has(u.status))) await advance(env, o, { status: u.status, message: u.message }, publish, ctx.clock.now());
+          return state;
+        }
+        const open = orders.open();
+        if (open.length === 0) return state;
+        const book = new Map((await api.orders()).map((k) => [k.order_id, k]));
+        for (const o of open) {
+          const k = book.get(o.orderId);
+          if (k && (k.filled_quantity > o.filled || FINAL.has(k.status))) await advance(env, o, { status: k.status, message: k.status_message }, publish, ctx.clock.now());
+        }
+      } catch (e) {
+        if (!(e instanceof KiteError) || (!e.retriable && !e.sessionExpired)) throw e;
+        ctx.log.warn({ err: e.message, via: message.kind }, 'Kite did not answer about open orders: they are polled again');
+      }
+      return state;
+    },
+    async afterBatch(state, _ctx, outputs: readonly Output[]) {
+      const held = await store.record('zerodha', outputs.map((o) => o.event));
+      for (const o of outputs) o.event = held.get(o.event.id) ?? o.event;
+      stats.fills += outputs.filter((o) => o.event.type === 'order_filled').length;
+      stats.failed += outputs.filter((o) => o.event.type === 'order_failed').length;
+      return state;
+    },
+  };
+}
+
+/** Reads the order's trades and makes the events they and its status add. */
+async function advance(env: TrackerEnv, o: LiveOrder, status: { readonly status: string; readonly message?: string | null | undefined }, publish: (topic: string, e: Envelope) => void, now: number): Promise<void> {
+  const placed = o.placed!;
+  const trades = await env.api.orderTrades(o.orderId);
+  const p = progressOf(o, trades, status);
+  const d = placed.data;
+  const instrument = env.catalogue.get(d.instrument_token);
+  const segment = instrument?.kind === 'future' ? 'futures' : 'equity_intraday';
+  for (const t of p.trades) {
+    const price = tradePrice(t);
+    const tradeDay = istDate(t.fill_timestamp ?? now);
+    const charges = partCharges(env.fees, d.signal_type, o.turnover, price * t.quantity, segment, tradeDay);
+    if (!charges) throw new KiteError('DataException', `no ${segment} fee schedule was in force on ${tradeDay}: add one to fees`, { retriable: false });
+    const data: OrderFilled = { ...base(placed), quantity: t.quantity, fill_id: t.trade_id, fill_price: rupees(price), fees: rupees(charges.total), fee_breakdown: feeBreakdown(charges), fee_schedule: charges.schedule };
+    publish(topics.ordersFilled, createEvent({ type: 'order_filled', broker: 'zerodha', source, key: placed.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', t.trade_id) }));
+    env.orders.applied(o, { fillId: t.trade_id, quantity: t.quantity, price });
+    env.stats.strategy(d.strategy_id).fills++;
+  }
+  if (p.failed) {
+    o.ended = true;
+    const data = { ...base(placed), quantity: p.failed.quantity, price: d.price, reason_code: p.failed.code, error_message: p.failed.message };
+    publish(topics.ordersFailed, createEvent({ type: 'order_failed', broker: 'zerodha', source, key: placed.key, data, cause: placed, now, id: derivedId(placed.id, 'failed') }));
+    env.stats.strategy(d.strategy_id).failed++;
+  }
+}
+
+function base(placed: Envelope<'order_placed'>) {
+  const d = placed.data;
+  return { ...(d.signal_id ? { signal_id: d.signal_id } : {}), strategy_id: d.strategy_id, instrument_token: d.instrument_token, signal_type: d.signal_type, order_id: d.order_id, execution_mode: 'zerodha' as const, timestamp: d.timestamp };
+}

@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { orderTracker, type TrackerMessage } from '../../actors/order-tracker.ts';
+import type { Supervisor } from '../../supervisors/supervisor.ts';
+import type { Clock, Timer } from '../clock.ts';
+import type { Config } from '../config/schema.ts';
+import { createEvent, type Envelope } from '../contracts/envelope.ts';
+import { EventRecord } from '../contracts/event-record.ts';
+import { topicsFor } from '../contracts/topics.ts';
+import type { ChainHistory, ChainStore } from '../db/chain-store.ts';
+import type { SessionStore } from '../db/session-store.ts';
+import { ConfigError } from '../errors.ts';
+import { feeModel } from '../execution/fees.ts';
+import { orderTag } from '../execution/order-tag.ts';
+import type { InstrumentCatalogue } from '../market/instruments.ts';
+import type { Logger } from '../log.ts';
+import { toPaise } from '../money.ts';
+import type { ActorRef } from '../runtime/actor-ref.ts';
+import type { Outbox } from '../runtime/outbox.ts';
+import { publishConfirmed } from '../runtime/outbox.ts';
+import type { PipelineStats } from '../telemetry/stats.ts';
+import { startCallbackServer } from '../zerodha/callback-server.ts';
+import { KiteApi } from '../zerodha/kite-api.ts';
+import { LiveOrders } from '../zerodha/live-orders.ts';
+import { reconcile, type LedgerDay } from '../zerodha/reconcile.ts';
+import { SendGate } from '../zerodha/send-gate.ts';
+import { KiteSession } from '../zerodha/session.ts';
+import { ZerodhaClient } from '../zerodha/zerodha-client.ts';
+
+/** What the chain gives a live venue when it starts the venue's namespace. */
+export interface VenueContext {
+  readonly supervisor: Supervisor;
+  readonly store: ChainStore;
+  readonly stats: PipelineStats;
+  readonly history: ChainHistory;
+  readonly producer: Outbox;
+}
+
+export interface ZerodhaVenueOptions {
+  readonly config: Config;
+  readonly catalogue: InstrumentCatalogue;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly apiKey: string;
+  /** Signs the login exchange and checks postbacks; never sent to Kite, never logged. */
+  readonly apiSecret: string;
+  /** Sealed session storage (survives restarts; a login in another process reaches this one). */
+  readonly sessions: SessionStore | undefined;
+}
+
+/**
+ * Zerodha as the chain sees it: the execution client that places, the order tracker that follows each
+ * order to its fills, the session both run on, and reconciliation against Kite's books at start-up and
+ * after every login. One per process; Kite's rate limits are per API key, so everything it sends shares
+ * one gate.
+ */
+export class ZerodhaVenue {
+  readonly api: KiteApi;
+  readonly session: KiteSession;
+  readonly orders = new LiveOrders();
+  readonly client: ZerodhaClient;
+  readonly gate: SendGate;
+  private tracker: ActorRef<TrackerMessage> | undefined;
+  private ctx: VenueContext | undefined;
+  private pollTimer: Timer | undefined;
+  private callbacks: Server | undefined;
+  private stopped = false;
+  private readonly o: ZerodhaVenueOptions;
+
+  constructor(o: ZerodhaVenueOptions) {
+    this.o = o;
+    const { limits, apiUrl, timeoutMs, sessionCheckMs, userId, placeAttempts } = o.config.zerodha;
+    this.gate = new SendGate(o.clock, {
+      requests: { max: limits.requestsPerSecond, ms: 1000 },
+      ordersSecond: { max: limits.ordersPerSecond, ms: 1000 },
+      ordersMinute: { max: limits.ordersPerMinute, ms: 60_000 },
+      ordersDay: { max: limits.ordersPerDay, ms: 86_400_000 },
+    });
+    const log = o.log.child({ component: 'zerodha' });
+    this.api = new KiteApi({ apiKey: o.apiKey, apiUrl, timeoutMs, gate: this.gate, onSessionEnded: (e) => this.session.ended(e) });
+    this.session = new KiteSession({ api: this.api, apiKey: o.apiKey, userId, store: o.sessions, clock: o.clock, log, checkMs: sessionCheckMs });
+    this.client = new ZerodhaClient({ api: this.api, session: this.session, orders: this.orders, catalogue: o.catalogue, clock: o.clock, log, attempts: placeAttempts });
+  }
+
+  /** Spawns the tracker, restores the day's open orders from the ledger, takes the session and reconciles. */
+  async start(ctx: VenueContext): Promise<{ onPlaced(e: Envelope<'order_placed'>): void }> {
+    this.ctx = ctx;
+    const { config, catalogue } = this.o;
+    this.tracker = ctx.supervisor.spawn({ name: 'orders', behaviour: orderTracker({ api: this.api, orders: this.orders, fees: feeModel(config.fees), catalogue, store: ctx.store, stats: ctx.stats }) });
+    for (const p of ctx.history.placed) this.orders.follow(p.event as Envelope<'order_placed'>);
+    for (const f of ctx.history.dayFills) {
+      const e = f.event as Envelope<'order_filled'>;
+      const o = this.orders.get(e.data.order_id);
+      if (o) this.orders.applied(o, { fillId: e.data.fill_id, quantity: e.data.quantity, price: toPaise(e.data.fill_price) });
+    }
+    for (const f of ctx.history.failed) {
+      const id = (f.event as Envelope<'order_failed'>).data.order_id;
+      const o = id ? this.orders.get(id) : undefined;
+      if (o) o.ended = true;
+    }
+    this.session.onChange((s) => {
+      if (s.kind === 'active') void this.reconcile();
+    });
+    await this.session.start();
+    this.schedulePoll();
+    return { onPlaced: (e) => this.tracker?.tell({ kind: 'placed', event: e }) };
+  }
+
+  /** A postback or an order frame: the tracker reads the order's trades if it moved. */
+  update(message: Extract<TrackerMessage, { kind: 'update' }>): void {
+    this.tracker?.tell(message);
+  }
+
+  /**
+   * The day at Kite against the ledger: every order's tag becomes known (so nothing is placed twice), the
+   * findings are logged and published, and the tracker applies what filled while the system was down.
+   */
+  async reconcile(): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || this.session.current.kind !== 'active') return;
+    const log = this.o.log.child({ component: 'reconciliation' });
+    try {
+      const [orders, trades, positions] = [await this.api.orders(), await this.api.trades(), await this.api.positions()];
+      for (const o of orders) this.orders.know(o.order_id, o.tag);
+      this.orders.synced = true;
+      const findings = reconcile({ orders, trades, positions }, ledgerDay(await ctx.store.load('zerodha')));
+      const now = this.o.clock.now();
+      const data = { orders: orders.length, trades: trades.length, findings, timestamp: new Date(now).toISOString() };
+      const event = createEvent({ type: 'broker_reconciliation', broker: 'zerodha', source: 'reconciliation/zerodha', key: 'zerodha', data, now });
+      await publishConfirmed(ctx.producer, [new EventRecord(topicsFor('zerodha').reconciliation, event, {})]);
+      if (findings.length === 0) log.info({ orders: orders.length, trades: trades.length }, 'Kite and the ledger agree');
+      else log.warn({ orders: orders.length, trades: trades.length, findings }, `reconciliation found ${findings.length} difference(s) between Kite and the ledger`);
+      this.tracker?.tell({ kind: 'poll' });
+    } catch (e) {
+      log.error({ err: e }, 'reconciliation with Kite failed: every placement looks its tag up first until it succeeds');
+    }
+  }
+
+  /** Kite's login redirect and postbacks, on zerodha.callbackPort (0: none). */
+  async serve(): Promise<number | undefined> {
+    const port = this.o.config.zerodha.callbackPort;
+    if (port === 0) return undefined;
+    const log = this.o.log.child({ component: 'kite-callbacks' });
+    try {
+      this.callbacks = await startCallbackServer(port, this.o.apiSecret, { login: async (token) => (await this.session.login(token, this.o.apiSecret)).userId, postback: (update) => this.update({ kind: 'update', update, via: 'postback' }) }, log);
+    } catch (e) {
+      throw new ConfigError([`zerodha.callbackPort ${port}: ${(e as Error).message} (set KITE_CALLBACK_PORT to a free port, or 0 to take no login redirects or postbacks)`]);
+    }
+    const bound = (this.callbacks.address() as AddressInfo).port;
+    log.info({ login: `http://127.0.0.1:${bound}/kite/login`, postback: `http://127.0.0.1:${bound}/kite/postback` }, 'Kite redirect and postback URLs (register them for the API key)');
+    return bound;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pollTimer?.cancel();
+    this.session.stop();
+    this.callbacks?.close();
+    this.callbacks?.closeAllConnections();
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.pollTimer = this.o.clock.schedule(this.o.config.zerodha.pollMs, () => {
+      if (this.session.current.kind === 'active') this.tracker?.tell({ kind: 'poll' });
+      this.schedulePoll();
+    });
+  }
+}
+
+/** The day's zerodha ledger as reconciliation reads it. */
+function ledgerDay(h: ChainHistory): LedgerDay {
+  const executed = new Set([...h.placed, ...h.failed].map((r) => r.signalId));
+  return {
+    placed: h.placed.map((r) => ({ orderId: (r.event as Envelope<'order_placed'>).data.order_id, tag: (r.event as Envelope<'order_placed'>).data.tag ?? null })),
+    fills: h.dayFills.map((r) => ({ orderId: (r.event as Envelope<'order_filled'>).data.order_id, fillId: (r.event as Envelope<'order_filled'>).data.fill_id, token: r.token, quantity: r.quantity })),
+    failedTags: new Set(h.failed.flatMap((r) => (r.signalId ? [orderTag(r.signalId)] : []))),
+    awaitingTags: new Set(h.validated.filter((r) => r.signalId && !executed.has(r.signalId)).map((r) => orderTag(r.signalId!))),
+  };
+}

@@ -1,0 +1,73 @@
+import type { Clock } from '../clock.ts';
+
+/** A limit of `max` sends in any `ms` window. */
+export interface Window {
+  readonly max: number;
+  readonly ms: number;
+}
+
+/**
+ * Kite's rate limits, enforced before a request leaves: each window keeps the times of its last `max`
+ * sends, and a send waits until every window it counts against has room in the sliding window ending
+ * now. A sliding log rather than a token bucket or fixed windows: a bucket of 10 refilling at 10/s lets
+ * 20 through in one second, and fixed windows let 2x through across a boundary; Kite answers either
+ * with 429. Sends are granted in the order asked (one queue), so an order is never starved.
+ */
+export class SendGate {
+  private readonly clock: Clock;
+  private readonly logs = new Map<string, { window: Window; times: number[] }>();
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(clock: Clock, windows: Record<string, Window>) {
+    this.clock = clock;
+    for (const [name, window] of Object.entries(windows)) this.logs.set(name, { window, times: [] });
+  }
+
+  /** Resolves when a send counted against `names` may go; the send is recorded then. */
+  acquire(names: readonly string[], signal?: AbortSignal): Promise<void> {
+    const turn = this.tail.then(() => this.wait(names, signal));
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** How long until a send against `names` could go, ms (0: now). */
+  delay(names: readonly string[]): number {
+    const now = this.clock.now();
+    let wait = 0;
+    for (const name of names) {
+      const { window, times } = this.log(name);
+      if (times.length >= window.max) wait = Math.max(wait, times[times.length - window.max]! + window.ms - now);
+    }
+    return Math.max(0, wait);
+  }
+
+  /** Sends counted against `name` in the window ending now. */
+  recent(name: string): number {
+    const { window, times } = this.log(name);
+    const from = this.clock.now() - window.ms;
+    return times.filter((t) => t > from).length;
+  }
+
+  private async wait(names: readonly string[], signal?: AbortSignal): Promise<void> {
+    for (let d = this.delay(names); d > 0; d = this.delay(names)) {
+      if (signal?.aborted) throw signal.reason;
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.schedule(d, resolve);
+        signal?.addEventListener('abort', () => (timer.cancel(), resolve()), { once: true });
+      });
+    }
+    if (signal?.aborted) throw signal.reason;
+    const now = this.clock.now();
+    for (const name of names) {
+      const { window, times } = this.log(name);
+      times.push(now);
+      if (times.length > window.max) times.splice(0, times.length - window.max);
+    }
+  }
+
+  private log(name: string) {
+    const l = this.logs.get(name);
+    if (!l) throw new RangeError(`no rate window named '${name}'`);
+    return l;
+  }
+}

@@ -1,0 +1,140 @@
+import type { Clock, Timer } from '../clock.ts';
+import type { BrokerSession, SessionStore } from '../db/session-store.ts';
+import type { KiteError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { sessionExpiry } from './ist-time.ts';
+import type { KiteApi } from './kite-api.ts';
+
+export type SessionState = { readonly kind: 'active'; readonly session: BrokerSession } | { readonly kind: 'none'; readonly why: string };
+
+export interface KiteSessionOptions {
+  readonly api: KiteApi;
+  readonly apiKey: string;
+  /** Whose session: null takes the newest stored for the API key. */
+  readonly userId: string | null;
+  /** Where sessions survive restarts (sealed); absent: in this process only. */
+  readonly store: SessionStore | undefined;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Without a session, the store is looked at this often (a `session login` in another process). */
+  readonly checkMs: number;
+}
+
+/**
+ * The Kite session live trading runs on. It ends at 06:00 IST (Kite's daily expiry), on a TokenException
+ * from any request (logged out, or logged in elsewhere), or on logout; live orders are then refused with
+ * SESSION_EXPIRED while paper trading goes on. A login, here (the redirect endpoint) or in another
+ * process (the store), resumes live trading without a restart. The token itself is never logged.
+ */
+export class KiteSession {
+  private state: SessionState = { kind: 'none', why: 'not logged in yet' };
+  private readonly o: KiteSessionOptions;
+  private expiryTimer: Timer | undefined;
+  private checkTimer: Timer | undefined;
+  private stopped = false;
+  private readonly listeners: Array<(s: SessionState) => void> = [];
+  /** Tokens Kite refused: still stored (unexpired by the clock) but never taken again. */
+  private readonly refused = new Set<string>();
+
+  constructor(o: KiteSessionOptions) {
+    this.o = o;
+  }
+
+  get current(): SessionState {
+    return this.state;
+  }
+
+  /** The access token, while the session lasts. */
+  get accessToken(): string | undefined {
+    return this.state.kind === 'active' ? this.state.session.accessToken : undefined;
+  }
+
+  onChange(fn: (s: SessionState) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Takes a stored session if there is one, and keeps looking while there is none. */
+  async start(): Promise<void> {
+    await this.lookInStore();
+    if (this.state.kind === 'none') this.o.log.warn({ why: this.state.why }, 'no Kite session: live orders fail with SESSION_EXPIRED until a login (alpha-panda session login)');
+    this.scheduleCheck();
+  }
+
+  /** Exchanges a login's request_token for a session, stores it, and resumes live trading. */
+  async login(requestToken: string, apiSecret: string, method = 'login'): Promise<BrokerSession> {
+    const s = await this.o.api.generateSession(requestToken, apiSecret);
+    const now = this.o.clock.now();
+    const session: BrokerSession = { userId: s.userId, apiKey: this.o.apiKey, accessToken: s.accessToken, expiresAt: new Date(sessionExpiry(s.loginTime ?? now)), loginMethod: method };
+    await this.o.store?.save(session);
+    this.activate(session);
+    return session;
+  }
+
+  /** Ends the session at Kite and forgets it. */
+  async logout(): Promise<void> {
+    const token = this.accessToken;
+    const user = this.state.kind === 'active' ? this.state.session.userId : this.o.userId;
+    if (token) await this.o.api.invalidate(token);
+    if (user) await this.o.store?.remove(user);
+    this.end('logged out');
+  }
+
+  /** A request was refused with a TokenException: the session is over until a new login. */
+  ended(error: KiteError): void {
+    if (this.state.kind !== 'active') return;
+    this.refused.add(this.state.session.accessToken);
+    this.end(`Kite refused the session (${error.message})`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.expiryTimer?.cancel();
+    this.checkTimer?.cancel();
+  }
+
+  private activate(session: BrokerSession): void {
+    this.o.api.setAccessToken(session.accessToken);
+    this.state = { kind: 'active', session };
+    this.expiryTimer?.cancel();
+    this.expiryTimer = this.o.clock.schedule(session.expiresAt.getTime() - this.o.clock.now(), () => this.end('the daily expiry at 06:00 IST passed'));
+    this.o.log.info({ user: session.userId, expiresAt: session.expiresAt.toISOString(), via: session.loginMethod }, 'Kite session active: live trading accepts orders');
+    this.emit();
+  }
+
+  private end(why: string): void {
+    this.expiryTimer?.cancel();
+    this.o.api.setAccessToken(undefined);
+    const was = this.state.kind;
+    this.state = { kind: 'none', why };
+    if (was === 'active') {
+      this.o.log.error({ why }, 'KITE SESSION ENDED: live orders now fail with SESSION_EXPIRED (paper trading goes on); log in again to resume: alpha-panda session login');
+      this.emit();
+    }
+    this.scheduleCheck();
+  }
+
+  private async lookInStore(): Promise<void> {
+    if (!this.o.store || this.state.kind === 'active') return;
+    try {
+      const s = await this.o.store.load(this.o.userId ? { userId: this.o.userId } : { apiKey: this.o.apiKey });
+      if (s && s.apiKey === this.o.apiKey && !this.refused.has(s.accessToken)) this.activate(s);
+      else if (this.state.why === 'not logged in yet') this.state = { kind: 'none', why: 'no unexpired session is stored' };
+    } catch (e) {
+      this.o.log.error({ err: e }, 'the stored Kite session could not be read');
+      this.state = { kind: 'none', why: (e as Error).message };
+    }
+  }
+
+  private scheduleCheck(): void {
+    if (this.stopped || !this.o.store) return;
+    this.checkTimer?.cancel();
+    this.checkTimer = this.o.clock.schedule(this.o.checkMs, () => {
+      if (this.stopped || this.state.kind === 'active') return;
+      void this.lookInStore().finally(() => this.state.kind === 'none' && this.scheduleCheck());
+    });
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn(this.state);
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+const Url = z.url();
+const PerWindow = z.number().int().positive();
+
+/** Kite Connect: where it is, how orders go to it, and its rate limits (kite-connect.md, "Limits"). */
+export const ZerodhaSettings = z.strictObject({
+  apiKey: z.string().min(1).nullable(),
+  userId: z.string().min(1).nullable(),
+  apiUrl: Url,
+  tickerUrl: Url,
+  loginUrl: Url,
+  callbackPort: z.number().int().min(0).max(65535),
+  timeoutMs: z.number().int().positive(),
+  placeAttempts: z.number().int().min(1).max(10),
+  pollMs: z.number().int().min(100),
+  sessionCheckMs: z.number().int().min(100),
+  limits: z.strictObject({ ordersPerSecond: PerWindow, ordersPerMinute: PerWindow, ordersPerDay: PerWindow, requestsPerSecond: PerWindow }),
+});
+export type ZerodhaSettings = z.infer<typeof ZerodhaSettings>;
+
+/** The API secret: from the environment only, so it is never in a file or a log. */
+export const API_SECRET_VAR = 'KITE_API_SECRET';

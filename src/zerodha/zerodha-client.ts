@@ -1,0 +1,114 @@
+import type { Clock } from '../clock.ts';
+import { KiteError } from '../errors.ts';
+import type { ExecutionClient, ExecutionResult, OrderRequest } from '../execution/client.ts';
+import { orderTag } from '../execution/order-tag.ts';
+import type { InstrumentCatalogue } from '../market/instruments.ts';
+import type { Logger } from '../log.ts';
+import { toPaise } from '../money.ts';
+import type { KiteApi, PlaceOrder } from './kite-api.ts';
+import type { LiveOrders } from './live-orders.ts';
+import type { KiteSession } from './session.ts';
+
+export interface ZerodhaClientOptions {
+  readonly api: KiteApi;
+  readonly session: KiteSession;
+  readonly orders: LiveOrders;
+  readonly catalogue: InstrumentCatalogue;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Tries of one placement through 429s and network faults. */
+  readonly attempts: number;
+}
+
+/** Waits after a retriable failure: 429s wait out Kite's second; other faults back off from 250 ms. */
+const pause = (e: KiteError, attempt: number) => (e.rateLimited ? 1000 : 250 * 2 ** (attempt - 1));
+
+/**
+ * Live orders on Kite. Every order carries a tag derived from its signal, and the tag is looked up in the
+ * day's orders before a placement is tried again: Kite has no idempotency key, so a placement that went
+ * unanswered (a timeout, a dropped connection, the process killed) may have made an order, and placing
+ * again would make a second. The order book is also read at start-up (reconciliation), so a signal
+ * executed again after a crash finds its order and adopts it. The order's fills come later, from the
+ * order tracker; this client only places.
+ */
+export class ZerodhaClient implements ExecutionClient {
+  readonly namespace = 'zerodha' as const;
+  readonly live = true;
+  private readonly o: ZerodhaClientOptions;
+
+  constructor(o: ZerodhaClientOptions) {
+    this.o = o;
+  }
+
+  async execute({ signal, quantity }: OrderRequest): Promise<ExecutionResult> {
+    const token = signal.instrument_token;
+    const tag = orderTag(signal.signal_id);
+    const price = toPaise(signal.price);
+    const known = this.o.orders.orderOfTag(tag);
+    if (known) {
+      this.o.log.warn({ signal: signal.signal_id, order: known, tag }, 'the order of this signal is already at Kite: adopted, not placed again');
+      return { kind: 'placed', orderId: known, tag, price };
+    }
+    const instrument = this.o.catalogue.get(token);
+    if (!instrument?.tradable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: `instrument ${token} cannot be ordered` };
+    const params: PlaceOrder = {
+      exchange: instrument.exchange,
+      tradingsymbol: instrument.symbol,
+      transaction_type: signal.signal_type,
+      quantity,
+      product: instrument.kind === 'future' ? 'NRML' : 'MIS',
+      order_type: 'MARKET',
+      validity: 'DAY',
+      tag,
+    };
+    // Until Kite's order book has been read, an order from before a restart may be there: look first.
+    let uncertain = !this.o.orders.synced;
+    for (let attempt = 1; ; attempt++) {
+      if (this.o.session.current.kind !== 'active') return this.expired(this.o.session.current.why);
+      if (uncertain) {
+        const found = await this.lookUp(tag);
+        if (found) return { kind: 'placed', orderId: found, tag, price };
+      }
+      try {
+        const orderId = await this.o.api.placeOrder(params);
+        this.o.orders.know(orderId, tag);
+        return { kind: 'placed', orderId, tag, price };
+      } catch (e) {
+        if (!(e instanceof KiteError)) throw e;
+        if (e.sessionExpired) return this.expired(e.message);
+        if (!e.retriable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: e.message };
+        // A 429 is refused before Kite looks at the order; anything else may have made it.
+        uncertain ||= !e.rateLimited;
+        if (attempt >= this.o.attempts) {
+          const found = uncertain ? await this.lookUp(tag) : undefined;
+          if (found) return { kind: 'placed', orderId: found, tag, price };
+          return { kind: 'failed', orderId: null, code: e.rateLimited ? 'RATE_LIMITED' : 'BROKER_UNAVAILABLE', message: `${e.message} (after ${attempt} tries; the tag ${tag} is not in Kite's order book)` };
+        }
+        this.o.log.warn({ signal: signal.signal_id, attempt, err: e.message }, 'placement failed: retrying');
+        await new Promise<void>((r) => this.o.clock.schedule(pause(e, attempt), r));
+      }
+    }
+  }
+
+  /**
+   * The order with this tag in the day's order book. A look-up that fails is retried (it places nothing);
+   * after the tries it throws, retriable: the validation is handled again later, never ordered blind.
+   */
+  private async lookUp(tag: string): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for (const o of await this.o.api.orders()) this.o.orders.know(o.order_id, o.tag);
+        this.o.orders.synced = true;
+        return this.o.orders.orderOfTag(tag);
+      } catch (e) {
+        if (!(e instanceof KiteError) || !e.retriable || attempt >= this.o.attempts * 2) throw e;
+        await new Promise<void>((r) => this.o.clock.schedule(pause(e, attempt), r));
+      }
+    }
+  }
+
+  private expired(why: string): ExecutionResult {
+    this.o.log.error({ why }, 'live order refused: no Kite session (SESSION_EXPIRED)');
+    return { kind: 'failed', orderId: null, code: 'SESSION_EXPIRED', message: `no live Kite session (${why}): log in again to resume live trading (alpha-panda session login)` };
+  }
+}
