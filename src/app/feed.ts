@@ -10,6 +10,8 @@ import { InstrumentCatalogue } from '../market/instruments.ts';
 import { loadStrategySpecs } from '../strategies/config.ts';
 import { StrategyStore } from '../db/strategy-store.ts';
 import { Database } from '../db/database.ts';
+import { startKiteFeed } from './kite-feed.ts';
+import { openKiteSession } from './live.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { StopControl, type StopOptions } from './lifecycle.ts';
 import { simulate, tradedBy, type FeedChoice } from './run.ts';
@@ -39,10 +41,12 @@ export async function runFeed(o: FeedOptions): Promise<{ published: number; unco
   const publisher = new TickPublisher(system.producer, systemClock, `feed/${o.feed.kind}`);
   const started = Date.now();
   let unconfirmed = 0;
+  let countKite: (() => number) | undefined;
+  const published = () => countKite?.() ?? publisher.published;
   if (o.status) {
     stop.every(1000, () => {
       const down = health.downSince === undefined ? '' : ` | broker unreachable for ${Math.round(health.downFor() / 1000)} s: ${(health.lastError ?? '').slice(0, 120)}`;
-      o.status!(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] published ${publisher.published} ticks | unconfirmed ${system.producer.backlog}${down}`);
+      o.status!(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] published ${published()} ticks | unconfirmed ${system.producer.backlog}${down}`);
     });
   }
   try {
@@ -57,6 +61,20 @@ export async function runFeed(o: FeedOptions): Promise<{ published: number; unco
       } finally {
         await db?.close();
       }
+    } else if (!stop.signal.aborted && o.feed.kind === 'kite') {
+      const { database } = o.config;
+      const db = database.enabled ? await Database.open(database, o.log) : undefined;
+      try {
+        const source: StrategySource = db ? new StrategyStore(db, catalogue, systemClock) : fileSource(loadStrategySpecs(o.config.trading.strategiesFile, catalogue));
+        const { session, apiKey } = await openKiteSession(o.config, systemClock, o.log, db);
+        const feed = startKiteFeed({ system, config: o.config, apiKey, session, wanted: tradedBy(source), log: o.log });
+        countKite = feed.published;
+        await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+        feed.stop();
+        session.stop();
+      } finally {
+        await db?.close();
+      }
     } else if (!stop.signal.aborted && o.feed.kind === 'replay') {
       const data = readReplayFile(o.feed.file, { catalogue, token: o.feed.token, as: o.feed.as });
       await replay(data.ticks, publisher, o.config.feed.replay, stop.signal);
@@ -67,7 +85,7 @@ export async function runFeed(o: FeedOptions): Promise<{ published: number; unco
     unconfirmed = (await system.stop(Math.max(1500, o.config.shutdownTimeoutMs - 2000))).unsent;
   }
   if (stop.fatal) throw stop.fatal;
-  return { published: publisher.published, unconfirmed, stoppedBy: stop.reason };
+  return { published: published(), unconfirmed, stoppedBy: stop.reason };
 }
 
 /** Waits for `p` unless `signal` ends the wait first (what `p` does after that no longer matters). */

@@ -5,6 +5,9 @@ import { sessionKey, sessionsNotStoredBecause, SessionStore } from '../db/sessio
 import { ConfigError } from '../errors.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import type { Logger } from '../log.ts';
+import { KiteApi } from '../zerodha/kite-api.ts';
+import { SendGate } from '../zerodha/send-gate.ts';
+import { KiteSession } from '../zerodha/session.ts';
 import { API_SECRET_VAR } from '../zerodha/settings.ts';
 import { ZerodhaVenue } from './zerodha-venue.ts';
 
@@ -26,12 +29,25 @@ export function sessionStoreOf(db: Database | undefined, clock: Clock, env: Reco
   return key ? { store: new SessionStore(db, key, clock), why: undefined } : { store: undefined, why: sessionsNotStoredBecause(key) };
 }
 
+/** A Kite session on its own, for a process that reads market data but places no orders (`feed kite`). */
+export async function openKiteSession(config: Config, clock: Clock, log: Logger, db: Database | undefined): Promise<{ session: KiteSession; apiKey: string }> {
+  const apiKey = config.zerodha.apiKey;
+  if (!apiKey) throw new ConfigError(["zerodha.apiKey (KITE_API_KEY) is not set: Kite's market data needs your Kite Connect app's API key"]);
+  const { store, why } = sessionStoreOf(db, clock);
+  if (!store) throw new ConfigError([`the Kite feed needs the session a login stored, and ${why}`]);
+  const { limits, apiUrl, timeoutMs, sessionCheckMs, userId } = config.zerodha;
+  const api = new KiteApi({ apiKey, apiUrl, timeoutMs, gate: new SendGate(clock, { requests: { max: limits.requestsPerSecond, ms: 1000 } }) });
+  const session = new KiteSession({ api, apiKey, userId, store, clock, log: log.child({ component: 'zerodha' }), checkMs: sessionCheckMs });
+  await session.start();
+  return { session, apiKey };
+}
+
 /** The Zerodha venue a live run trades through, with its callback endpoints serving. */
 export async function openZerodha(config: Config, catalogue: InstrumentCatalogue, clock: Clock, log: Logger, db: Database | undefined): Promise<ZerodhaVenue> {
   const { apiKey, apiSecret } = kiteCredentials(config);
   const { store, why } = sessionStoreOf(db, clock);
   if (why) log.warn(why);
-  const venue = new ZerodhaVenue({ config, catalogue, clock, log, apiKey, apiSecret, sessions: store });
+  const venue = new ZerodhaVenue({ config, catalogue, clock, log, apiKey, apiSecret, sessions: store, db });
   await venue.serve();
   return venue;
 }

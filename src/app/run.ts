@@ -12,7 +12,8 @@ import { hostname } from 'node:os';
 import { loadStrategySpecs } from '../strategies/config.ts';
 import { StopControl } from './lifecycle.ts';
 import { Persistence } from './persistence.ts';
-import { openZerodha } from './live.ts';
+import { startKiteFeed, type KiteFeedHandle } from './kite-feed.ts';
+import { openKiteSession, openZerodha } from './live.ts';
 import type { ZerodhaVenue } from './zerodha-venue.ts';
 import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
@@ -22,6 +23,7 @@ import { systemFor } from './system.ts';
 export type FeedChoice =
   | { readonly kind: 'sim' }
   | { readonly kind: 'replay'; readonly file: string; readonly token?: number; readonly as?: string }
+  | { readonly kind: 'kite' }
   | { readonly kind: 'none' };
 
 export interface RunOptions {
@@ -117,6 +119,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
   const quietMs = config.bus === 'kafka' ? Math.max(300, 4 * config.kafka.maxWaitTimeMs) : 200;
   let persistence: Persistence | undefined;
   let zerodha: ZerodhaVenue | undefined;
+  let kite: KiteFeedHandle | undefined;
+  let stopSession = () => undefined as void;
   try {
     if (config.database.enabled) {
       persistence = await Persistence.open(config, catalogue, clock, log);
@@ -144,6 +148,13 @@ export async function run(o: RunOptions): Promise<RunResult> {
           stop.request('simulated');
         }
       }
+      else if (o.feed.kind === 'kite') {
+        const venue = zerodha;
+        const own = venue ? undefined : await openKiteSession(config, clock, log, persistence?.db);
+        const session = venue?.session ?? own!.session;
+        kite = startKiteFeed({ system, config, apiKey: config.zerodha.apiKey!, session, wanted: tradedBy(strategies), log, ...(venue ? { onOrderUpdate: (update) => venue.update({ kind: 'update', update, via: 'websocket' }) } : {}) });
+        stopSession = () => own?.session.stop();
+      }
       else if (o.feed.kind === 'replay') {
         await replay(data!.ticks, publisher, config.feed.replay, stop.signal);
         if (o.stopWhenReplayed && !stop.signal.aborted) {
@@ -164,6 +175,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
       pipeline.snapshot();
       pipeline.stop();
     }
+    kite?.stop();
+    stopSession();
     zerodha?.stop();
     await system.stop(Math.max(1500, deadline - Date.now()));
     await persistence?.close();

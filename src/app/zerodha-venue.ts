@@ -8,6 +8,7 @@ import { createEvent, type Envelope } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { ChainHistory, ChainStore } from '../db/chain-store.ts';
+import type { Database } from '../db/database.ts';
 import type { SessionStore } from '../db/session-store.ts';
 import { ConfigError } from '../errors.ts';
 import { feeModel } from '../execution/fees.ts';
@@ -26,6 +27,7 @@ import { reconcile, type LedgerDay } from '../zerodha/reconcile.ts';
 import { SendGate } from '../zerodha/send-gate.ts';
 import { KiteSession } from '../zerodha/session.ts';
 import { ZerodhaClient } from '../zerodha/zerodha-client.ts';
+import { DivergenceFeed } from './divergence-feed.ts';
 
 /** What the chain gives a live venue when it starts the venue's namespace. */
 export interface VenueContext {
@@ -46,6 +48,8 @@ export interface ZerodhaVenueOptions {
   readonly apiSecret: string;
   /** Sealed session storage (survives restarts; a login in another process reaches this one). */
   readonly sessions: SessionStore | undefined;
+  /** The ledger's database: where paper and live chains are compared. Absent: no divergence events. */
+  readonly db?: Database | undefined;
 }
 
 /**
@@ -64,6 +68,7 @@ export class ZerodhaVenue {
   private ctx: VenueContext | undefined;
   private pollTimer: Timer | undefined;
   private callbacks: Server | undefined;
+  private divergence: DivergenceFeed | undefined;
   private stopped = false;
   private readonly o: ZerodhaVenueOptions;
 
@@ -103,6 +108,10 @@ export class ZerodhaVenue {
     });
     await this.session.start();
     this.schedulePoll();
+    if (this.o.db) {
+      this.divergence = new DivergenceFeed(this.o.db, ctx.producer, this.o.clock, this.o.log.child({ component: 'divergence' }), config.zerodha.divergenceMs);
+      this.divergence.start();
+    }
     return { onPlaced: (e) => this.tracker?.tell({ kind: 'placed', event: e }) };
   }
 
@@ -154,6 +163,7 @@ export class ZerodhaVenue {
   stop(): void {
     this.stopped = true;
     this.pollTimer?.cancel();
+    this.divergence?.stop();
     this.session.stop();
     this.callbacks?.close();
     this.callbacks?.closeAllConnections();

@@ -115,7 +115,7 @@ busOptions(
   program
     .command('run')
     .description('run the whole system: feed, strategies, risk, execution, portfolio (Ctrl-C stops cleanly and prints the summary)')
-    .addOption(new Option('--feed <feed>', 'where ticks come from: sim (seeded random walk), replay (--file), or none (another process publishes market.ticks)').choices(['sim', 'replay', 'none']).default('sim'))
+    .addOption(new Option('--feed <feed>', "where ticks come from: sim (seeded random walk), replay (--file), kite (Zerodha's live market data), or none (another process publishes market.ticks)").choices(['sim', 'replay', 'kite', 'none']).default('sim'))
     .option('--file <path>', 'the replay file for --feed replay')
     .option('--token <token>', 'instrument token of a replay file without an instrument column', token)
     .option('--as <symbol>', 'replay a one-instrument file as the ticks of this instrument (e.g. an index day as its future)')
@@ -123,7 +123,7 @@ busOptions(
     .addOption(new Option('--pace <pace>', 'realtime, or fast: as fast as the pipeline takes ticks (the simulator then runs in simulated time)').choices(['fast', 'realtime']))
     .option('--sim-seconds <n>', 'with --pace fast: simulate this many seconds of market, then stop with the summary', positiveNumber('--sim-seconds'))
     .option('--json', 'print the summary as JSON (stdout)'),
-).action(async (o: Common & { feed: 'sim' | 'replay' | 'none'; file?: string; ticksPerSecond?: number; pace?: 'fast' | 'realtime'; simSeconds?: number }) => {
+).action(async (o: Common & { feed: 'sim' | 'replay' | 'kite' | 'none'; file?: string; ticksPerSecond?: number; pace?: 'fast' | 'realtime'; simSeconds?: number }) => {
   if (o.feed === 'replay' && !o.file) throw new InvalidArgumentError('--feed replay needs --file <path> (or use: alpha-panda replay <file>)');
   if (o.feed !== 'replay' && o.file) throw new InvalidArgumentError(`--file is for --feed replay (the feed is ${o.feed})`);
   if (o.simSeconds !== undefined && (o.feed !== 'sim' || o.pace !== 'fast')) throw new InvalidArgumentError('--sim-seconds is for --feed sim --pace fast');
@@ -154,14 +154,14 @@ busOptions(
 busOptions(
   program
     .command('feed <source>')
-    .description('publish ticks to market.ticks and nothing else: source is sim, or a replay file (run pipelines with run --feed none)')
+    .description("publish ticks to market.ticks and nothing else: source is sim, kite (Zerodha's live market data, on the stored session), or a replay file (run pipelines with run --feed none)")
     .option('--token <token>', 'instrument token of a replay file without an instrument column', token)
     .option('--as <symbol>', 'publish a one-instrument file as the ticks of this instrument')
     .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second')),
 ).action(async (source: string, o: Common & { ticksPerSecond?: number }) => {
   const { config, log } = setup(o, o.ticksPerSecond ? { feed: { sim: { ticksPerSecond: o.ticksPerSecond } } } : {}, false);
   if (config.bus === 'memory') throw new ConfigError(["feed: on the in-process bus (BUS=memory) no other process can read the ticks: use --bus kafka, or 'run', which feeds its own pipeline"]);
-  const feed = source === 'sim' ? ({ kind: 'sim' } as const) : ({ kind: 'replay', file: source, ...(o.token ? { token: o.token } : {}), ...(o.as ? { as: o.as } : {}) } as const);
+  const feed = source === 'sim' || source === 'kite' ? ({ kind: source } as const) : ({ kind: 'replay', file: source, ...(o.token ? { token: o.token } : {}), ...(o.as ? { as: o.as } : {}) } as const);
   const tty = process.stderr.isTTY;
   const { published, unconfirmed, stoppedBy } = await runFeed({
     config,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FailureCode, InstrumentToken, Money, Price, Quantity, RejectionCode, SignalType, Timestamp } from './events.ts';
+import { FailureCode, InstrumentToken, Money, Price, Quantity, RejectionCode, SignalType, Timestamp } from './values.ts';
 
 /**
  * One signal traded both ways, paper against live: the payload of a `chain_divergence` event. Money is

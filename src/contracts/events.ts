@@ -1,19 +1,14 @@
 import { z } from 'zod';
+import { ChainDivergence } from './divergence.ts';
+import { ExecutionMode, FailureCode, InstrumentToken, Money, Price, Quantity, RejectionCode, SignalType, Timestamp } from './values.ts';
+
+export { ExecutionMode, FailureCode, InstrumentToken, Money, Price, Quantity, RejectionCode, SignalType, Timestamp };
 
 /**
  * Event payloads. One zod schema per event type and version is the type, the validator and the
  * documentation. Prices and money travel as rupees with at most two decimals (whole paise); position
  * maths converts them to integer paise.
  */
-const wholePaise = (v: number) => Number.isFinite(v) && Math.abs(Math.round(v * 100) - v * 100) < 1e-6;
-export const Price = z.number().positive().refine(wholePaise, 'must be a whole number of paise (at most 2 decimals)');
-export const Money = z.number().refine(wholePaise, 'must be a whole number of paise (at most 2 decimals)');
-export const InstrumentToken = z.number().int().positive();
-export const Quantity = z.number().int().positive();
-export const Timestamp = z.iso.datetime({ offset: true });
-export const SignalType = z.enum(['BUY', 'SELL']);
-export const ExecutionMode = z.enum(['paper', 'zerodha']);
-
 const DepthLevel = z.object({ price: z.number().nonnegative(), quantity: z.number().int().nonnegative(), orders: z.number().int().nonnegative() });
 
 export const MarketTick = z.object({
@@ -91,38 +86,6 @@ export const ValidatedSignal = z.object({
   timestamp: Timestamp,
 });
 
-/** Why a signal was refused. One code per risk rule; the text says the numbers. */
-export const RejectionCode = z.enum([
-  'MAX_QUANTITY',
-  'MAX_NOTIONAL',
-  'MAX_POSITION_INSTRUMENT',
-  'MAX_POSITION_STRATEGY',
-  'MAX_GROSS_EXPOSURE',
-  'RATE_LIMIT_SECOND',
-  'RATE_LIMIT_MINUTE',
-  'RATE_LIMIT_DAY',
-  'TRADING_HALTED',
-  'REDUCE_ONLY',
-  'MARKET_CLOSED',
-  'NO_PRICE',
-  'STALE_PRICE',
-  'DUPLICATE_SIGNAL',
-  /** The signal's trading day is over: a later day has begun, whose state it must not touch. */
-  'STALE_DAY',
-  /** The instrument cannot be ordered (an index) or is not in the catalogue. */
-  'NOT_TRADABLE',
-  'CONTRACT_EXPIRED',
-  /** The quantity is not a whole number of lots. */
-  'LOT_SIZE',
-  /** Intraday: past the square-off time only orders that close a position pass. */
-  'SQUARE_OFF_TIME',
-  /** A square-off or flatten signal for a position this namespace does not hold. */
-  'NOTHING_TO_CLOSE',
-  'INSUFFICIENT_FUNDS',
-  /** A long-only strategy's sell would take it below zero (its entry was refused or is not there). */
-  'LONG_ONLY',
-]);
-
 export const RejectedSignal = z.object({
   original_signal: TradingSignal,
   reason_code: RejectionCode,
@@ -173,8 +136,6 @@ export const OrderFilled = z.object({
   fee_breakdown: FeeBreakdown,
   fee_schedule: z.string().min(1),
 });
-
-export const FailureCode = z.enum(['NO_PRICE', 'BROKER_REJECTED', 'BROKER_CANCELLED', 'BROKER_UNAVAILABLE', 'SESSION_EXPIRED', 'RATE_LIMITED', 'LIVE_DISABLED', 'NO_FEE_SCHEDULE']);
 
 export const OrderFailed = z.object({
   ...OrderBase,
@@ -277,6 +238,7 @@ export const EVENT_SCHEMAS = {
   trading_state: { 1: TradingStateChanged },
   strategy_changed: { 1: StrategyChanged },
   broker_reconciliation: { 1: BrokerReconciliation },
+  chain_divergence: { 1: ChainDivergence },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
@@ -293,6 +255,7 @@ export const CURRENT_VERSION: { readonly [K in EventType]: number } = {
   trading_state: 1,
   strategy_changed: 1,
   broker_reconciliation: 1,
+  chain_divergence: 1,
 };
 
 /**
@@ -344,4 +307,5 @@ export interface EventData {
   trading_state: TradingStateChanged;
   strategy_changed: StrategyChanged;
   broker_reconciliation: BrokerReconciliation;
+  chain_divergence: ChainDivergence;
 }

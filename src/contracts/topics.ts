@@ -32,6 +32,7 @@ export const NAMESPACE_TOPICS = {
   pnlSnapshots: { suffix: 'pnl.snapshots', type: 'pnl_snapshot' },
   riskState: { suffix: 'risk.state', type: 'trading_state' },
   reconciliation: { suffix: 'reconciliation', type: 'broker_reconciliation' },
+  divergence: { suffix: 'divergence', type: 'chain_divergence' },
 } as const satisfies Record<string, { suffix: string; type: EventType }>;
 export type TopicFamily = keyof typeof NAMESPACE_TOPICS;
 export type NamespaceTopics = { readonly [F in TopicFamily]: string };

@@ -15,6 +15,8 @@ export const ZerodhaSettings = z.strictObject({
   placeAttempts: z.number().int().min(1).max(10),
   pollMs: z.number().int().min(100),
   sessionCheckMs: z.number().int().min(100),
+  /** How often the ledger is read for chains traded both ways that have ended (their divergence is published). */
+  divergenceMs: z.number().int().min(100),
   limits: z.strictObject({ ordersPerSecond: PerWindow, ordersPerMinute: PerWindow, ordersPerDay: PerWindow, requestsPerSecond: PerWindow }),
 });
 export type ZerodhaSettings = z.infer<typeof ZerodhaSettings>;

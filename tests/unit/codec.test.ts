@@ -69,6 +69,8 @@ describe('wire contract', () => {
       ordersFailed: 'zerodha.orders.failed',
       pnlSnapshots: 'zerodha.pnl.snapshots',
       riskState: 'zerodha.risk.state',
+      reconciliation: 'zerodha.reconciliation',
+      divergence: 'zerodha.divergence',
     });
     expect(dlqOf('paper.signals.raw')).toBe('paper.signals.raw.dlq');
   });
