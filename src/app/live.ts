@@ -6,10 +6,9 @@ import { ConfigError } from '../errors.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import type { Logger } from '../log.ts';
 import { KiteApi } from '../zerodha/kite-api.ts';
-import { SendGate } from '../zerodha/send-gate.ts';
 import { KiteSession } from '../zerodha/session.ts';
 import { API_SECRET_VAR } from '../zerodha/settings.ts';
-import { ZerodhaVenue } from './zerodha-venue.ts';
+import { kiteGate, ZerodhaVenue } from './zerodha-venue.ts';
 
 /** The Kite app's credentials, or a ConfigError naming what is missing. */
 export function kiteCredentials(config: Config, env: Record<string, string | undefined> = process.env): { apiKey: string; apiSecret: string } {
@@ -36,7 +35,7 @@ export async function openKiteSession(config: Config, clock: Clock, log: Logger,
   const { store, why } = sessionStoreOf(db, clock);
   if (!store) throw new ConfigError([`the Kite feed needs the session a login stored, and ${why}`]);
   const { limits, apiUrl, timeoutMs, sessionCheckMs, userId } = config.zerodha;
-  const api = new KiteApi({ apiKey, apiUrl, timeoutMs, gate: new SendGate(clock, { requests: { max: limits.requestsPerSecond, ms: 1000 } }) });
+  const api = new KiteApi({ apiKey, apiUrl, timeoutMs, gate: kiteGate(clock, limits) });
   const session = new KiteSession({ api, apiKey, userId, store, clock, log: log.child({ component: 'zerodha' }), checkMs: sessionCheckMs });
   await session.start();
   return { session, apiKey };

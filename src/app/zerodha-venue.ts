@@ -25,6 +25,7 @@ import { KiteApi } from '../zerodha/kite-api.ts';
 import { LiveOrders } from '../zerodha/live-orders.ts';
 import { reconcile, type LedgerDay } from '../zerodha/reconcile.ts';
 import { SendGate } from '../zerodha/send-gate.ts';
+import type { ZerodhaSettings } from '../zerodha/settings.ts';
 import { KiteSession } from '../zerodha/session.ts';
 import { ZerodhaClient } from '../zerodha/zerodha-client.ts';
 import { DivergenceFeed } from './divergence-feed.ts';
@@ -75,12 +76,7 @@ export class ZerodhaVenue {
   constructor(o: ZerodhaVenueOptions) {
     this.o = o;
     const { limits, apiUrl, timeoutMs, sessionCheckMs, userId, placeAttempts } = o.config.zerodha;
-    this.gate = new SendGate(o.clock, {
-      requests: { max: limits.requestsPerSecond, ms: 1000 },
-      ordersSecond: { max: limits.ordersPerSecond, ms: 1000 },
-      ordersMinute: { max: limits.ordersPerMinute, ms: 60_000 },
-      ordersDay: { max: limits.ordersPerDay, ms: 86_400_000 },
-    });
+    this.gate = kiteGate(o.clock, limits);
     const log = o.log.child({ component: 'zerodha' });
     this.api = new KiteApi({ apiKey: o.apiKey, apiUrl, timeoutMs, gate: this.gate, onSessionEnded: (e) => this.session.ended(e) });
     this.session = new KiteSession({ api: this.api, apiKey: o.apiKey, userId, store: o.sessions, clock: o.clock, log, checkMs: sessionCheckMs });
@@ -176,6 +172,22 @@ export class ZerodhaVenue {
       this.schedulePoll();
     });
   }
+}
+
+/**
+ * Kite counts a request when it arrives, and requests sent a window apart can arrive closer together
+ * (network jitter): each window is held a little longer than Kite's, so a burst never meets a 429.
+ */
+const JITTER_MS = 50;
+
+/** One gate per API key: every request, and orders in their own three windows. */
+export function kiteGate(clock: Clock, limits: ZerodhaSettings['limits']): SendGate {
+  return new SendGate(clock, {
+    requests: { max: limits.requestsPerSecond, ms: 1000 + JITTER_MS },
+    ordersSecond: { max: limits.ordersPerSecond, ms: 1000 + JITTER_MS },
+    ordersMinute: { max: limits.ordersPerMinute, ms: 60_000 + JITTER_MS },
+    ordersDay: { max: limits.ordersPerDay, ms: 86_400_000 },
+  });
 }
 
 /** The day's zerodha ledger as reconciliation reads it. */

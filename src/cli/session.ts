@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { kiteCredentials, sessionStoreOf } from '../app/live.ts';
+import { kiteGate } from '../app/zerodha-venue.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { Database } from '../db/database.ts';
@@ -9,7 +10,6 @@ import { ConfigError, KiteError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { startCallbackServer } from '../zerodha/callback-server.ts';
 import { KiteApi } from '../zerodha/kite-api.ts';
-import { SendGate } from '../zerodha/send-gate.ts';
 import { KiteSession } from '../zerodha/session.ts';
 
 type Setup = () => { config: Config; log: Logger };
@@ -35,7 +35,7 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
   try {
     const { store, why } = sessionStoreOf(db, systemClock);
     if (!store) throw new ConfigError([why!]);
-    const api = new KiteApi({ apiKey, apiUrl: config.zerodha.apiUrl, timeoutMs: config.zerodha.timeoutMs, gate: new SendGate(systemClock, { requests: { max: config.zerodha.limits.requestsPerSecond, ms: 1000 } }) });
+    const api = new KiteApi({ apiKey, apiUrl: config.zerodha.apiUrl, timeoutMs: config.zerodha.timeoutMs, gate: kiteGate(systemClock, config.zerodha.limits) });
     const session = new KiteSession({ api, apiKey, userId: config.zerodha.userId, store, clock: systemClock, log, checkMs: 60_000 });
     try {
       await session.start();

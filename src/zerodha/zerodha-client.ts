@@ -35,6 +35,7 @@ export class ZerodhaClient implements ExecutionClient {
   readonly namespace = 'zerodha' as const;
   readonly live = true;
   private readonly o: ZerodhaClientOptions;
+  private reading: { readonly at: number; readonly done: Promise<void> } | undefined;
 
   constructor(o: ZerodhaClientOptions) {
     this.o = o;
@@ -63,10 +64,11 @@ export class ZerodhaClient implements ExecutionClient {
     };
     // Until Kite's order book has been read, an order from before a restart may be there: look first.
     let uncertain = !this.o.orders.synced;
+    let since = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.o.session.current.kind !== 'active') return this.expired(this.o.session.current.why);
       if (uncertain) {
-        const found = await this.lookUp(tag);
+        const found = await this.lookUp(tag, since);
         if (found) return { kind: 'placed', orderId: found, tag, price };
       }
       try {
@@ -78,9 +80,9 @@ export class ZerodhaClient implements ExecutionClient {
         if (e.sessionExpired) return this.expired(e.message);
         if (!e.retriable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: e.message };
         // A 429 is refused before Kite looks at the order; anything else may have made it.
-        uncertain ||= !e.rateLimited;
+        if (!e.rateLimited) [uncertain, since] = [true, this.o.clock.now()];
         if (attempt >= this.o.attempts) {
-          const found = uncertain ? await this.lookUp(tag) : undefined;
+          const found = uncertain ? await this.lookUp(tag, since) : undefined;
           if (found) return { kind: 'placed', orderId: found, tag, price };
           return { kind: 'failed', orderId: null, code: e.rateLimited ? 'RATE_LIMITED' : 'BROKER_UNAVAILABLE', message: `${e.message} (after ${attempt} tries; the tag ${tag} is not in Kite's order book)` };
         }
@@ -91,15 +93,26 @@ export class ZerodhaClient implements ExecutionClient {
   }
 
   /**
-   * The order with this tag in the day's order book. A look-up that fails is retried (it places nothing);
-   * after the tries it throws, retriable: the validation is handled again later, never ordered blind.
+   * The order with this tag in the day's order book, read no earlier than `since` (a read begun before a
+   * placement failed may not show that placement). Concurrent look-ups share one read of the book.
    */
-  private async lookUp(tag: string): Promise<string | undefined> {
+  private async lookUp(tag: string, since: number): Promise<string | undefined> {
+    if (!this.reading || this.reading.at < since) {
+      const read = { at: this.o.clock.now(), done: this.readBook() };
+      this.reading = read;
+      void read.done.finally(() => this.reading === read && (this.reading = undefined)).catch(() => undefined);
+    }
+    await this.reading.done;
+    return this.o.orders.orderOfTag(tag);
+  }
+
+  /** Reads the day's orders; a read that fails is retried (it places nothing), then throws, retriable. */
+  private async readBook(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         for (const o of await this.o.api.orders()) this.o.orders.know(o.order_id, o.tag);
         this.o.orders.synced = true;
-        return this.o.orders.orderOfTag(tag);
+        return;
       } catch (e) {
         if (!(e instanceof KiteError) || !e.retriable || attempt >= this.o.attempts * 2) throw e;
         await new Promise<void>((r) => this.o.clock.schedule(pause(e, attempt), r));
