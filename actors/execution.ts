@@ -59,8 +59,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
       const now = ctx.clock.now();
       const out: Envelope[] = [];
       if (result.kind === 'failed') {
-        stats.failed++;
-        stats.strategy(signal.strategy_id).failed++;
+        stats.count(ns, signal.strategy_id, 'failed');
         const data = { ...base, order_id: result.orderId, price: signal.price, reason_code: result.code, error_message: result.message };
         out.push(createEvent({ type: 'order_failed', broker: ns, source, key: message.key, data, cause: message, now, id: derivedId(message.id, 'failed') }));
       } else {
@@ -69,8 +68,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
         for (const f of result.kind === 'filled' ? result.fills : []) {
           const data: OrderFilled = { ...base, quantity: f.quantity, order_id: result.orderId, fill_id: f.fillId, fill_price: rupees(f.price), fees: rupees(f.charges.total), fee_breakdown: feeBreakdown(f.charges), fee_schedule: f.charges.schedule };
           out.push(createEvent({ type: 'order_filled', broker: ns, source, key: message.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', f.fillId) }));
-          stats.fills++;
-          stats.strategy(signal.strategy_id).fills++;
+          stats.count(ns, signal.strategy_id, 'fills');
         }
       }
       for (const e of out) ctx.publish(topicOf(topics, e), e);

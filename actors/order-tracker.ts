@@ -84,8 +84,6 @@ export function orderTracker(env: TrackerEnv): Behaviour<null, TrackerMessage> {
     async afterBatch(state, _ctx, outputs: readonly Output[]) {
       const held = await store.record('zerodha', outputs.map((o) => o.event));
       for (const o of outputs) o.event = held.get(o.event.id) ?? o.event;
-      stats.fills += outputs.filter((o) => o.event.type === 'order_filled').length;
-      stats.failed += outputs.filter((o) => o.event.type === 'order_failed').length;
       return state;
     },
   };
@@ -107,13 +105,13 @@ async function advance(env: TrackerEnv, o: LiveOrder, status: { readonly status:
     const data: OrderFilled = { ...base(placed), quantity: t.quantity, fill_id: t.trade_id, fill_price: rupees(price), fees: rupees(charges.total), fee_breakdown: feeBreakdown(charges), fee_schedule: charges.schedule };
     publish(topics.ordersFilled, createEvent({ type: 'order_filled', broker: 'zerodha', source, key: placed.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', t.trade_id) }));
     env.orders.applied(o, { fillId: t.trade_id, quantity: t.quantity, price });
-    env.stats.strategy(d.strategy_id).fills++;
+    env.stats.count('zerodha', d.strategy_id, 'fills');
   }
   if (p.failed) {
     o.ended = true;
     const data = { ...base(placed), quantity: p.failed.quantity, price: d.price, reason_code: p.failed.code, error_message: p.failed.message };
     publish(topics.ordersFailed, createEvent({ type: 'order_failed', broker: 'zerodha', source, key: placed.key, data, cause: placed, now, id: derivedId(placed.id, 'failed') }));
-    env.stats.strategy(d.strategy_id).failed++;
+    env.stats.count('zerodha', d.strategy_id, 'failed');
   }
 }
 

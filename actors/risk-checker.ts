@@ -53,13 +53,13 @@ export function riskChecker(ns: BrokerNamespace, engine: RiskEngine, env: RiskCh
           const now = ctx.clock.now();
           const id = derivedId(message.id, 'verdict');
           if (verdict.ok) {
-            stats.validated++;
+            stats.count(ns, signal.strategy_id, 'validated');
             const data = { original_signal: signal, validated_quantity: verdict.quantity, validated_price: signal.price, risk_checks: [...verdict.checks], timestamp: signal.timestamp };
             const e = createEvent({ type: 'validated_signal', broker: ns, source, key: message.key, data, cause: message, now, id });
             ctx.publish(topics.signalsValidated, e);
             out.push(e);
           } else {
-            stats.reject(signal.strategy_id, verdict.denial.code);
+            stats.reject(ns, signal.strategy_id, verdict.denial.code);
             const data = { original_signal: signal, reason_code: verdict.denial.code, reason: verdict.denial.reason, timestamp: signal.timestamp };
             const e = createEvent({ type: 'rejected_signal', broker: ns, source, key: message.key, data, cause: message, now, id });
             ctx.publish(topics.signalsRejected, e);

@@ -34,7 +34,9 @@ export function statusLine(s: StatusInput): string {
   else if (!p || s.progress.phase !== 'running') parts.push(`${PHASES[s.progress.phase]}${s.progress.groups ? ` ${s.progress.assigned}/${s.progress.groups}` : ''}`);
   if (p && s.progress.phase === 'running') {
     const t = p.stats;
-    parts.push(`ticks/s ${s.rate.toFixed(0).padStart(7)}`, `ticks ${p.ticks}`, `signals ${t.signals}`, `fills ${t.fills}`, `rejected ${t.rejected}`, `failed ${t.failed}`, `paper P&L ${formatRupees(netPnl(p))}`);
+    parts.push(`ticks/s ${s.rate.toFixed(0).padStart(7)}`, `ticks ${p.ticks}`, `signals ${t.signals}`, `fills ${t.fills}`, `rejected ${t.rejected}`, `failed ${t.failed}`);
+    // Each namespace's P&L, paper beside live.
+    for (const ns of p.namespaces) parts.push(`${ns === 'paper' ? 'paper' : `live (${ns})`} P&L ${formatRupees(netPnl(p, ns))}`);
     for (const [ns, e] of p.engines) if (e.state !== 'ACTIVE') parts.push(`${ns} ${e.state}`);
   }
   if (s.health.downSince !== undefined) parts.push(`broker unreachable for ${Math.round(s.health.downFor() / 1000)} s: ${(s.health.lastError ?? '').slice(0, 120)}`);
@@ -86,14 +88,15 @@ export function summaryData(p: Pipeline, catalogue: InstrumentCatalogue): Summar
     // Strategies running here, and any the book holds an account for (removed, disabled, or run elsewhere).
     const ids = [...new Set([...running.keys(), ...(book?.ids().filter((id) => book.account(id).fills > 0) ?? [])])].sort();
     for (const id of ids) {
-      const c = p.stats.strategy(id);
+      const c = { ...p.stats.strategy(id), ...p.stats.outcomesOf(ns, id) };
       const t = book?.totals(id, mark) ?? { realized: 0, unrealized: 0, fees: 0, net: 0, cash: 0 };
       cash += t.cash;
       const positions = [...(book?.account(id).positions ?? [])].filter(([, pos]) => pos.quantity !== 0).map(([tok, pos]) => ({ instrument: symbol(tok), token: tok, quantity: pos.quantity }));
       const instruments = running.get(id)?.instruments ?? positions.map((x) => x.token);
-      strategies.push({ namespace: ns, strategy: id, running: running.has(id), instruments: instruments.map(symbol), ticks: c.ticks, signals: c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: rupees(t.realized), unrealized: rupees(t.unrealized), fees: rupees(t.fees), net: rupees(t.net), cash: rupees(t.cash) });
+      strategies.push({ namespace: ns, strategy: id, running: running.has(id), instruments: instruments.map(symbol), ticks: c.ticks, signals: book ? c.validated + c.rejected : c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: rupees(t.realized), unrealized: rupees(t.unrealized), fees: rupees(t.fees), net: rupees(t.net), cash: rupees(t.cash) });
     }
-    totals.push({ namespace: ns, signals: p.stats.signals, rejected: p.stats.rejected, fills: p.stats.fills, failed: p.stats.failed, net: rupees(netPnl(p, ns)), cash: rupees(cash), state: book ? (p.engines.get(ns)?.state ?? 'ACTIVE') : 'CHAIN ELSEWHERE' });
+    const n = p.stats.outcomesOf(ns);
+    totals.push({ namespace: ns, signals: book ? n.validated + n.rejected : p.stats.signals, rejected: n.rejected, fills: n.fills, failed: n.failed, net: rupees(netPnl(p, ns)), cash: rupees(cash), state: book ? (p.engines.get(ns)?.state ?? 'ACTIVE') : 'CHAIN ELSEWHERE' });
   }
   return { strategies, totals, rejections: Object.fromEntries(p.stats.rejections), ticks: p.ticks, suppressed: p.stats.suppressed };
 }

@@ -103,6 +103,8 @@ export class ZerodhaVenue {
       if (s.kind === 'active') void this.reconcile();
     });
     await this.session.start();
+    const s = this.session.current;
+    if (s.kind === 'none') this.o.log.warn({ why: s.why }, 'no Kite session: live orders fail with SESSION_EXPIRED until a login (alpha-panda session login)');
     this.schedulePoll();
     if (this.o.db) {
       this.divergence = new DivergenceFeed(this.o.db, ctx.producer, this.o.clock, this.o.log.child({ component: 'divergence' }), config.zerodha.divergenceMs);
@@ -147,7 +149,7 @@ export class ZerodhaVenue {
     if (port === 0) return undefined;
     const log = this.o.log.child({ component: 'kite-callbacks' });
     try {
-      this.callbacks = await startCallbackServer(port, this.o.apiSecret, { login: async (token) => (await this.session.login(token, this.o.apiSecret)).userId, postback: (update) => this.update({ kind: 'update', update, via: 'postback' }) }, log);
+      this.callbacks = await startCallbackServer(port, this.o.apiSecret, { login: async (token) => `Logged in to Kite as ${(await this.session.login(token, this.o.apiSecret)).userId}: live trading accepts orders. This window can be closed.`, postback: (update) => this.update({ kind: 'update', update, via: 'postback' }) }, log);
     } catch (e) {
       throw new ConfigError([`zerodha.callbackPort ${port}: ${(e as Error).message} (set KITE_CALLBACK_PORT to a free port, or 0 to take no login redirects or postbacks)`]);
     }

@@ -5,8 +5,9 @@ import { kiteGate } from '../app/zerodha-venue.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { Database } from '../db/database.ts';
+import type { BrokerSession } from '../db/session-store.ts';
 import { readLock } from '../db/lock.ts';
-import { ConfigError, KiteError } from '../errors.ts';
+import { ConfigError, KiteError, SessionExpired } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { startCallbackServer } from '../zerodha/callback-server.ts';
 import { KiteApi } from '../zerodha/kite-api.ts';
@@ -33,6 +34,8 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
   }
   const db = await Database.open(config.database, log);
   try {
+    // A login may come before the first run: the tables are made here too.
+    await db.migrate();
     const { store, why } = sessionStoreOf(db, systemClock);
     if (!store) throw new ConfigError([why!]);
     const api = new KiteApi({ apiKey, apiUrl: config.zerodha.apiUrl, timeoutMs: config.zerodha.timeoutMs, gate: kiteGate(systemClock, config.zerodha.limits) });
@@ -48,11 +51,16 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
   }
 }
 
-/** Waits for Kite's redirect on the callback port, with the request token. */
-async function redirectToken(port: number, apiSecret: string, timeoutMs: number, log: Logger): Promise<string> {
-  let done!: (token: string) => void;
-  const got = new Promise<string>((r) => (done = r));
-  const server = await startCallbackServer(port, apiSecret, { login: async (token) => (done(token), 'the account you chose (the exchange follows in the terminal)'), postback: () => undefined }, log).catch((e: Error) => {
+/** Waits for Kite's redirect on the callback port and logs in with its request token. */
+async function loginByRedirect(session: KiteSession, port: number, apiSecret: string, timeoutMs: number, log: Logger): Promise<BrokerSession> {
+  let done!: (s: BrokerSession) => void;
+  const got = new Promise<BrokerSession>((r) => (done = r));
+  const login = async (token: string) => {
+    const s = await session.login(token, apiSecret);
+    done(s);
+    return `Logged in to Kite as ${s.userId}; the session is stored for alpha-panda until 06:00 IST. This window can be closed.`;
+  };
+  const server = await startCallbackServer(port, apiSecret, { login, postback: () => undefined }, log).catch((e: Error) => {
     throw new ConfigError([`cannot take Kite's redirect on port ${port} (${e.message}): pass --request-token, or set KITE_CALLBACK_PORT`]);
   });
   try {
@@ -79,14 +87,15 @@ export function addSessionCommand(program: Command, setup: Setup): void {
     .option('--wait <seconds>', 'how long to wait for the redirect', (v) => Number(v), 300)
     .action(async (o: { requestToken?: string; wait: number }) => {
       await withSession(setup, async (session, { config, apiKey, apiSecret }) => {
-        let token = o.requestToken;
-        if (!token) {
-          process.stdout.write(`Open this URL, log in to Kite, and the redirect completes the login:\n  ${loginUrl(config, apiKey)}\n(the API key's redirect URL must be http://127.0.0.1:${config.zerodha.callbackPort}/kite/login)\n`);
-          token = await redirectToken(config.zerodha.callbackPort, apiSecret, o.wait * 1000, setup().log);
-        }
-        const s = await session.login(token, apiSecret).catch((e: unknown) => {
+        const refused = (e: unknown) => {
           throw e instanceof KiteError ? new ConfigError([`Kite refused the request token: ${e.message} (tokens are single-use and last a few minutes: log in again)`]) : e;
-        });
+        };
+        let s: BrokerSession;
+        if (o.requestToken) s = await session.login(o.requestToken, apiSecret).catch(refused);
+        else {
+          process.stdout.write(`Open this URL, log in to Kite, and the redirect completes the login:\n  ${loginUrl(config, apiKey)}\n(the API key's redirect URL must be http://127.0.0.1:${config.zerodha.callbackPort}/kite/login)\n`);
+          s = await loginByRedirect(session, config.zerodha.callbackPort, apiSecret, o.wait * 1000, setup().log);
+        }
         process.stdout.write(`logged in as ${s.userId}; the session is stored and expires ${s.expiresAt.toISOString()} (06:00 IST)\n`);
       });
     });
@@ -96,11 +105,7 @@ export function addSessionCommand(program: Command, setup: Setup): void {
     .action(async () => {
       await withSession(setup, async (session, { api }) => {
         const s = session.current;
-        if (s.kind !== 'active') {
-          process.stdout.write(`no session: ${s.why} (alpha-panda session login)\n`);
-          process.exitCode = 1;
-          return;
-        }
+        if (s.kind !== 'active') throw new SessionExpired(s.why);
         const atKite = await api.profile().then(
           () => 'Kite accepts it',
           (e: KiteError) => (e.sessionExpired ? 'Kite REFUSES it (logged out or logged in elsewhere): log in again' : `Kite did not answer: ${e.message}`),

@@ -1,13 +1,22 @@
 import type { RejectionCode } from '../contracts/events.ts';
+import type { BrokerNamespace } from '../contracts/topics.ts';
 
+/** What a strategy's actor did here. */
 export interface StrategyCounts {
   /** Ticks the strategy's actor handled here (warm-up replays not counted). */
   ticks: number;
   signals: number;
+}
+
+/** How one namespace's chain ended the signals it was sent (on the instance running the chain). */
+export interface OutcomeCounts {
+  validated: number;
   rejected: number;
   fills: number;
   failed: number;
 }
+
+const noOutcomes = (): OutcomeCounts => ({ validated: 0, rejected: 0, fills: 0, failed: 0 });
 
 /** Counters the actors bump and the status line reads (this process only). */
 export class PipelineStats {
@@ -20,16 +29,31 @@ export class PipelineStats {
   suppressed = 0;
   readonly rejections = new Map<RejectionCode, number>();
   readonly byStrategy = new Map<string, StrategyCounts>();
+  private readonly outcomes = new Map<string, OutcomeCounts>();
 
   strategy(id: string): StrategyCounts {
     let c = this.byStrategy.get(id);
-    if (!c) this.byStrategy.set(id, (c = { ticks: 0, signals: 0, rejected: 0, fills: 0, failed: 0 }));
+    if (!c) this.byStrategy.set(id, (c = { ticks: 0, signals: 0 }));
     return c;
   }
 
-  reject(strategyId: string, code: RejectionCode): void {
-    this.rejected++;
-    this.strategy(strategyId).rejected++;
+  /** A namespace's outcomes, of one strategy or (no id) of all. */
+  outcomesOf(ns: BrokerNamespace, strategyId?: string): OutcomeCounts {
+    const key = `${ns}|${strategyId ?? ''}`;
+    let c = this.outcomes.get(key);
+    if (!c) this.outcomes.set(key, (c = noOutcomes()));
+    return c;
+  }
+
+  /** Counts `n` outcomes of a kind: in this process's totals, the namespace's, and the strategy's there. */
+  count(ns: BrokerNamespace, strategyId: string, kind: keyof OutcomeCounts, n = 1): void {
+    this[kind] += n;
+    this.outcomesOf(ns)[kind] += n;
+    this.outcomesOf(ns, strategyId)[kind] += n;
+  }
+
+  reject(ns: BrokerNamespace, strategyId: string, code: RejectionCode): void {
+    this.count(ns, strategyId, 'rejected');
     this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1);
   }
 }

@@ -14,7 +14,7 @@ const Postback = z.object({
 });
 
 export interface CallbackHandlers {
-  /** A login's redirect: exchange the request token; resolves with the user logged in. */
+  /** A login's redirect: exchange the request token; resolves with what the browser is shown. */
   login(requestToken: string): Promise<string>;
   /** A postback whose checksum matched. */
   postback(update: { orderId: string; status: string; message: string | null | undefined; filled: number }): void;
@@ -47,8 +47,7 @@ export function startCallbackServer(port: number, apiSecret: string, handlers: C
       const token = url.searchParams.get('request_token');
       if (url.searchParams.get('status') !== 'success' || !token) return send(res, 400, 'Kite did not complete the login (no request_token): try again\n');
       try {
-        const user = await handlers.login(token);
-        return send(res, 200, `Logged in to Kite as ${user}. Live trading accepts orders again; this window can be closed.\n`);
+        return send(res, 200, `${await handlers.login(token)}\n`);
       } catch (e) {
         log.error({ err: (e as Error).message }, 'Kite login failed');
         return send(res, 403, `Kite refused the login: ${(e as Error).message}\n`);

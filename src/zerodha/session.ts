@@ -56,7 +56,6 @@ export class KiteSession {
   /** Takes a stored session if there is one, and keeps looking while there is none. */
   async start(): Promise<void> {
     await this.lookInStore();
-    if (this.state.kind === 'none') this.o.log.warn({ why: this.state.why }, 'no Kite session: live orders fail with SESSION_EXPIRED until a login (alpha-panda session login)');
     this.scheduleCheck();
   }
 

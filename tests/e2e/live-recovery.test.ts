@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Database } from '../../src/db/database.ts';
+import { rootLogger } from '../../src/log.ts';
+import { KiteServer } from '../kite/server.ts';
+import { spawnCli, type RunningCli } from '../support/cli.ts';
+import { freePort, INFY, LIVE_STRATEGIES, liveEnv, swing, until } from '../support/live.ts';
+
+/**
+ * The CLI as a trader runs it live, killed with -9 while Kite holds an order it accepted and the process
+ * never recorded: the restart finds the order by its tag, adopts it, and records its fills once.
+ */
+const root = mkdtempSync(join(tmpdir(), 'ap-live-recovery-'));
+const dir = join(root, 'db');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A one-shot command that talks to the Kite server in this process: spawned, not run synchronously. */
+async function command(args: string[], env: Record<string, string>): Promise<RunningCli & { code: number | null }> {
+  const c = spawnCli(args, env);
+  return Object.assign(c, { code: await c.exited });
+}
+
+const runArgs = ['run', '--feed', 'kite', '--strategies', LIVE_STRATEGIES, '--no-status'];
+
+describe('a live run killed mid-placement', () => {
+  it('places no second order after the restart, and records the fill once', async () => {
+    const server = await KiteServer.start({ fillDelayMs: 30 });
+    const port = await freePort();
+    const env = liveEnv(server, port, dir);
+    try {
+      const login = await command(['session', 'login', '--request-token', server.login()], env);
+      expect(login.code, login.err).toBe(0);
+      expect(login.out).toMatch(/logged in as AB1234/);
+      expect(login.out + login.err).not.toMatch(new RegExp(server.apiSecret));
+
+      const status = await command(['session', 'status'], env);
+      expect(status.out).toMatch(/user AB1234, logged in by login, expires .*; Kite accepts it/);
+
+      const first = spawnCli(runArgs, env);
+      await first.waitFor(() => first.err.includes('Kite instruments subscribed'), 60_000, 'the feed to subscribe');
+      // Kite will take the order and answer only after five seconds: the process dies before it hears.
+      server.faults.latencyMs = 5000;
+      for (const p of swing(1430, 60)) {
+        if (server.placements.length > 0) break;
+        server.setQuote(INFY, { last_price: p });
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      expect(server.placements.length).toBeGreaterThan(0);
+      first.kill('SIGKILL');
+      await first.exited;
+      server.faults.latencyMs = 0;
+      const killedWith = server.placements.length;
+
+      const second = spawnCli(runArgs, env);
+      await second.waitFor(() => second.err.includes('adopted, not placed again'), 60_000, 'the order to be adopted');
+      await until(() => server.trades().length >= killedWith, 'the order to fill at Kite');
+      // The tracker's poll (300 ms here) records the fills; then a clean stop.
+      await new Promise((r) => setTimeout(r, 1500));
+      second.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+      expect(second.err).toMatch(/reconciliation found \d+ difference/);
+
+      // One order per tag at Kite, and the ledger holds each order once and each of its trades once.
+      expect(new Set(server.placements.map((p) => p.tag)).size).toBe(server.placements.length);
+      expect(server.placements.length).toBe(killedWith);
+      const db = await Database.open({ enabled: true, url: null, dir }, rootLogger);
+      try {
+        const rows = await db.em().execute<Array<{ kind: string; order_id: string; fill_id: string | null }>>(`select kind, order_id, fill_id from ledger_entry where namespace = 'zerodha'`);
+        const placed = rows.filter((r) => r.kind === 'placed').map((r) => r.order_id).sort();
+        expect(placed).toEqual(server.placements.map((p) => p.order_id).sort());
+        const fills = rows.filter((r) => r.kind === 'filled').map((r) => `${r.order_id}|${r.fill_id}`).sort();
+        expect(fills).toEqual((server.trades() as Array<{ order_id: string; trade_id: string }>).map((t) => `${t.order_id}|${t.trade_id}`).sort());
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
