@@ -5,6 +5,7 @@ import { allTopics } from '../contracts/topics.ts';
 import { TickPublisher } from '../feeds/publisher.ts';
 import { replay } from '../feeds/replay.ts';
 import { readReplayFile } from '../feeds/replay-file.ts';
+import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue } from '../market/instruments.ts';
 import { loadStrategySpecs } from '../strategies/config.ts';
@@ -51,27 +52,24 @@ export async function runFeed(o: FeedOptions): Promise<{ published: number; unco
   }
   try {
     await abortable(system.transport.ensureTopics(allTopics()), stop.signal);
-    if (!stop.signal.aborted && o.feed.kind === 'sim') {
-      // The deployment's strategies: from its PostgreSQL database when it has one, else the file.
+    if (!stop.signal.aborted && (o.feed.kind === 'sim' || o.feed.kind === 'kite')) {
+      // The deployment's strategies (and Kite session): from its PostgreSQL database when it has one.
       const { database } = o.config;
+      if (o.feed.kind === 'kite' && !(database.enabled && database.url)) throw new ConfigError(["feed kite runs beside the pipeline and reads the Kite session and the strategies from the deployment's PostgreSQL database: set DATABASE_URL"]);
       const db = database.enabled && database.url ? await Database.open(database, o.log) : undefined;
       try {
+        // The feed may come up before any pipeline instance has made the tables (under the same lock).
+        await db?.migrate();
         const source: StrategySource = db ? new StrategyStore(db, catalogue, systemClock) : fileSource(loadStrategySpecs(o.config.trading.strategiesFile, catalogue));
-        await simulate(o.config, catalogue, tradedBy(source), publisher, systemClock, stop.signal);
-      } finally {
-        await db?.close();
-      }
-    } else if (!stop.signal.aborted && o.feed.kind === 'kite') {
-      const { database } = o.config;
-      const db = database.enabled ? await Database.open(database, o.log) : undefined;
-      try {
-        const source: StrategySource = db ? new StrategyStore(db, catalogue, systemClock) : fileSource(loadStrategySpecs(o.config.trading.strategiesFile, catalogue));
-        const { session, apiKey } = await openKiteSession(o.config, systemClock, o.log, db);
-        const feed = startKiteFeed({ system, config: o.config, apiKey, session, wanted: tradedBy(source), log: o.log });
-        countKite = feed.published;
-        await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
-        feed.stop();
-        session.stop();
+        if (o.feed.kind === 'sim') await simulate(o.config, catalogue, tradedBy(source), publisher, systemClock, stop.signal);
+        else {
+          const { session, apiKey } = await openKiteSession(o.config, systemClock, o.log, db);
+          const feed = startKiteFeed({ system, config: o.config, apiKey, session, wanted: tradedBy(source), log: o.log });
+          countKite = feed.published;
+          await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+          feed.stop();
+          session.stop();
+        }
       } finally {
         await db?.close();
       }

@@ -54,15 +54,18 @@ export interface ComposeService {
 }
 
 /** A service of docker-compose.yml as `docker compose` would start it: its command, environment and stop grace. */
+/** `${VAR:-default}` and `${VAR}` as compose interpolates them, from this process's environment. */
+const interpolate = (text: string) => text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => process.env[name] || (fallback ?? ''));
+
 export function composeService(name: string, file = 'docker-compose.yml'): ComposeService {
   const doc = parse(readFileSync(file, 'utf8')) as { services: Record<string, { command?: string[] | string; environment?: Record<string, unknown> | string[]; stop_grace_period?: string }> };
   const s = doc.services[name];
   if (!s) throw new Error(`${file} has no service '${name}'`);
   const env: Record<string, string> = {};
   if (Array.isArray(s.environment)) {
-    for (const kv of s.environment) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-  } else for (const [k, v] of Object.entries(s.environment ?? {})) env[k] = String(v);
-  const command = typeof s.command === 'string' ? s.command.split(/\s+/) : (s.command ?? []);
+    for (const kv of s.environment) env[kv.slice(0, kv.indexOf('='))] = interpolate(kv.slice(kv.indexOf('=') + 1));
+  } else for (const [k, v] of Object.entries(s.environment ?? {})) env[k] = interpolate(String(v));
+  const command = (typeof s.command === 'string' ? s.command.split(/\s+/) : (s.command ?? [])).map(interpolate);
   const grace = /^(\d+)s$/.exec(s.stop_grace_period ?? '10s');
   return { command, environment: env, stopGraceSeconds: grace ? Number(grace[1]) : 10 };
 }
