@@ -1,6 +1,6 @@
 import { createEvent, type AnyEnvelope, type Envelope } from '../src/contracts/envelope.ts';
 import type { OrderFilled } from '../src/contracts/events.ts';
-import { topicsFor, type NamespaceTopics } from '../src/contracts/topics.ts';
+import { topicsFor, type BrokerNamespace, type NamespaceTopics } from '../src/contracts/topics.ts';
 import type { ChainStore } from '../src/db/chain-store.ts';
 import type { ExecutionClient } from '../src/execution/client.ts';
 import type { Charges } from '../src/execution/fees.ts';
@@ -26,6 +26,16 @@ export interface ExecutionEnv {
   readonly onPlaced?: (placed: Envelope<'order_placed'>) => void;
 }
 
+/**
+ * The `order_placed` of a validated signal: its id is derived from the validation, so the order adopted
+ * by reconciliation and the one the execution actor records for the same signal are one row.
+ */
+export function placedEvent(ns: BrokerNamespace, validated: Envelope<'validated_signal'>, orderId: string, tag: string, now: number): Envelope<'order_placed'> {
+  const s = validated.data.original_signal;
+  const data = { signal_id: s.signal_id, strategy_id: s.strategy_id, instrument_token: s.instrument_token, signal_type: s.signal_type, quantity: validated.data.validated_quantity, execution_mode: ns, timestamp: s.timestamp, order_id: orderId, price: s.price, tag };
+  return createEvent({ type: 'order_placed', broker: ns, source: `execution/${ns}`, key: validated.key, data, cause: validated, now, id: derivedId(validated.id, 'placed') });
+}
+
 /** The topic each of the execution actor's events goes to. */
 const topicOf = (topics: NamespaceTopics, e: Envelope) => (e.type === 'order_placed' ? topics.ordersSubmitted : e.type === 'order_filled' ? topics.ordersFilled : topics.ordersFailed);
 
@@ -47,14 +57,16 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
     async receive(state, message, ctx) {
       if (message.type !== 'validated_signal') return state;
       const signal = message.data.original_signal;
-      if (!executed.first(signal.signal_id)) {
+      if (executed.has(signal.signal_id)) {
         ctx.log.debug({ signal: signal.signal_id }, 'validated signal delivered again: already executed');
         for (const e of results.get(signal.signal_id) ?? []) ctx.publish(topicOf(topics, e), e);
         return state;
       }
       const quantity = message.data.validated_quantity;
       const quote = signal.quote ? fromWire(signal.instrument_token, signal.quote) : undefined;
+      // Marked executed only with a result in hand: a client that threw (an outage) is asked again.
       const result = await client.execute({ signal, quantity, quote });
+      executed.first(signal.signal_id);
       const base = { signal_id: signal.signal_id, strategy_id: signal.strategy_id, instrument_token: signal.instrument_token, signal_type: signal.signal_type, quantity, execution_mode: ns, timestamp: signal.timestamp };
       const now = ctx.clock.now();
       const out: Envelope[] = [];
@@ -63,7 +75,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
         const data = { ...base, order_id: result.orderId, price: signal.price, reason_code: result.code, error_message: result.message };
         out.push(createEvent({ type: 'order_failed', broker: ns, source, key: message.key, data, cause: message, now, id: derivedId(message.id, 'failed') }));
       } else {
-        const placed = createEvent({ type: 'order_placed', broker: ns, source, key: message.key, data: { ...base, order_id: result.orderId, price: rupees(result.price), tag: result.tag }, cause: message, now, id: derivedId(message.id, 'placed') });
+        const placed = placedEvent(ns, message, result.orderId, result.tag, now);
         out.push(placed);
         for (const f of result.kind === 'filled' ? result.fills : []) {
           const data: OrderFilled = { ...base, quantity: f.quantity, order_id: result.orderId, fill_id: f.fillId, fill_price: rupees(f.price), fees: rupees(f.charges.total), fee_breakdown: feeBreakdown(f.charges), fee_schedule: f.charges.schedule };

@@ -1,4 +1,5 @@
 import type { Clock, Timer } from '../clock.ts';
+import type { DivergenceSide } from '../contracts/divergence.ts';
 import { createEvent } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { topicsFor } from '../contracts/topics.ts';
@@ -7,6 +8,9 @@ import { ledgerDivergence } from '../divergence/ledger-divergence.ts';
 import { derivedId } from '../ids.ts';
 import type { Logger } from '../log.ts';
 import { publishConfirmed, type Outbox } from '../runtime/outbox.ts';
+
+/** A side has ended: refused, failed, or filled in full (a partial fill may still be followed by more). */
+const ended = (s: DivergenceSide) => s.outcome !== 'open' && (s.outcome !== 'partially_filled' || s.reason_code !== null);
 
 /**
  * Publishes a `chain_divergence` on zerodha.divergence for each signal traded both ways once both sides
@@ -41,7 +45,7 @@ export class DivergenceFeed {
     try {
       const { chains } = await ledgerDivergence(this.db);
       const now = this.clock.now();
-      const fresh = chains.filter((c) => c.mismatch !== 'open' && !this.published.has(c.signal_id));
+      const fresh = chains.filter((c) => ended(c.paper) && ended(c.live) && !this.published.has(c.signal_id));
       const topic = topicsFor('zerodha').divergence;
       const records = fresh.map((data) => new EventRecord(topic, createEvent({ type: 'chain_divergence', broker: 'zerodha', source: 'divergence/zerodha', key: data.strategy_id, data, now, id: derivedId(data.signal_id, 'divergence') }), {}));
       await publishConfirmed(this.producer, records);

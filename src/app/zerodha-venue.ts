@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { placedEvent } from '../../actors/execution.ts';
 import { orderTracker, type TrackerMessage } from '../../actors/order-tracker.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { createEvent, type Envelope } from '../contracts/envelope.ts';
+import type { ReconciliationFinding } from '../contracts/events.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { ChainHistory, ChainStore } from '../db/chain-store.ts';
@@ -12,6 +14,7 @@ import type { Database } from '../db/database.ts';
 import type { SessionStore } from '../db/session-store.ts';
 import { ConfigError } from '../errors.ts';
 import { feeModel } from '../execution/fees.ts';
+import { istDate } from '../market/market-hours.ts';
 import { orderTag } from '../execution/order-tag.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import type { Logger } from '../log.ts';
@@ -68,6 +71,8 @@ export class ZerodhaVenue {
   private tracker: ActorRef<TrackerMessage> | undefined;
   private ctx: VenueContext | undefined;
   private pollTimer: Timer | undefined;
+  /** A poll is in the tracker's hands: the next waits for it. */
+  private polling = false;
   private callbacks: Server | undefined;
   private divergence: DivergenceFeed | undefined;
   private stopped = false;
@@ -78,23 +83,32 @@ export class ZerodhaVenue {
     const { limits, apiUrl, timeoutMs, sessionCheckMs, userId, placeAttempts } = o.config.zerodha;
     this.gate = kiteGate(o.clock, limits);
     const log = o.log.child({ component: 'zerodha' });
-    this.api = new KiteApi({ apiKey: o.apiKey, apiUrl, timeoutMs, gate: this.gate, onSessionEnded: (e) => this.session.ended(e) });
+    this.api = new KiteApi({
+      apiKey: o.apiKey,
+      apiUrl,
+      timeoutMs,
+      gate: this.gate,
+      onSessionEnded: (e) => this.session.ended(e),
+      onUnreadable: (what, problem, entry) => log.error({ problem, entry }, `a ${what} from Kite that does not parse: left out (reconcile it by hand)`),
+    });
     this.session = new KiteSession({ api: this.api, apiKey: o.apiKey, userId, store: o.sessions, clock: o.clock, log, checkMs: sessionCheckMs });
-    this.client = new ZerodhaClient({ api: this.api, session: this.session, orders: this.orders, catalogue: o.catalogue, clock: o.clock, log, attempts: placeAttempts });
+    this.client = new ZerodhaClient({ api: this.api, session: this.session, orders: this.orders, catalogue: o.catalogue, clock: o.clock, log, attempts: placeAttempts, settleMs: o.config.zerodha.settleMs, maxSignalAgeMs: o.config.zerodha.maxSignalAgeMs });
   }
 
   /** Spawns the tracker, restores the day's open orders from the ledger, takes the session and reconciles. */
   async start(ctx: VenueContext): Promise<{ onPlaced(e: Envelope<'order_placed'>): void }> {
     this.ctx = ctx;
     const { config, catalogue } = this.o;
-    this.tracker = ctx.supervisor.spawn({ name: 'orders', behaviour: orderTracker({ api: this.api, orders: this.orders, fees: feeModel(config.fees), catalogue, store: ctx.store, stats: ctx.stats }) });
-    for (const p of ctx.history.placed) this.orders.follow(p.event as Envelope<'order_placed'>);
-    for (const f of ctx.history.dayFills) {
+    this.tracker = ctx.supervisor.spawn({ name: 'orders', behaviour: orderTracker({ api: this.api, orders: this.orders, fees: feeModel(config.fees), catalogue, store: ctx.store, stats: ctx.stats, polled: () => (this.polling = false) }) });
+    // Today's orders only: Kite's order book is the day's, and an intraday order does not outlive it.
+    const today = ofToday(ctx.history, this.o.clock.now());
+    for (const p of today.placed) this.orders.follow(p.event as Envelope<'order_placed'>);
+    for (const f of today.dayFills) {
       const e = f.event as Envelope<'order_filled'>;
       const o = this.orders.get(e.data.order_id);
       if (o) this.orders.applied(o, { fillId: e.data.fill_id, quantity: e.data.quantity, price: toPaise(e.data.fill_price) });
     }
-    for (const f of ctx.history.failed) {
+    for (const f of today.failed) {
       const id = (f.event as Envelope<'order_failed'>).data.order_id;
       const o = id ? this.orders.get(id) : undefined;
       if (o) o.ended = true;
@@ -130,14 +144,16 @@ export class ZerodhaVenue {
       const [orders, trades, positions] = [await this.api.orders(), await this.api.trades(), await this.api.positions()];
       for (const o of orders) this.orders.know(o.order_id, o.tag);
       this.orders.synced = true;
-      const findings = reconcile({ orders, trades, positions }, ledgerDay(await ctx.store.load('zerodha')));
+      const today = ofToday(await ctx.store.load('zerodha'), this.o.clock.now());
+      const findings = reconcile({ orders, trades, positions }, ledgerDay(today));
       const now = this.o.clock.now();
+      await this.adopt(findings, today, now);
       const data = { orders: orders.length, trades: trades.length, findings, timestamp: new Date(now).toISOString() };
       const event = createEvent({ type: 'broker_reconciliation', broker: 'zerodha', source: 'reconciliation/zerodha', key: 'zerodha', data, now });
       await publishConfirmed(ctx.producer, [new EventRecord(topicsFor('zerodha').reconciliation, event, {})]);
       if (findings.length === 0) log.info({ orders: orders.length, trades: trades.length }, 'Kite and the ledger agree');
       else log.warn({ orders: orders.length, trades: trades.length, findings }, `reconciliation found ${findings.length} difference(s) between Kite and the ledger`);
-      this.tracker?.tell({ kind: 'poll' });
+      this.poll();
     } catch (e) {
       log.error({ err: e }, 'reconciliation with Kite failed: every placement looks its tag up first until it succeeds');
     }
@@ -149,13 +165,35 @@ export class ZerodhaVenue {
     if (port === 0) return undefined;
     const log = this.o.log.child({ component: 'kite-callbacks' });
     try {
-      this.callbacks = await startCallbackServer(port, this.o.apiSecret, { login: async (token) => `Logged in to Kite as ${(await this.session.login(token, this.o.apiSecret)).userId}: live trading accepts orders. This window can be closed.`, postback: (update) => this.update({ kind: 'update', update, via: 'postback' }) }, log);
+      this.callbacks = await startCallbackServer({ host: this.o.config.zerodha.callbackHost, port }, this.o.apiSecret, { login: async (token) => `Logged in to Kite as ${(await this.session.login(token, this.o.apiSecret)).userId}: live trading accepts orders. This window can be closed.`, postback: (update) => this.update({ kind: 'update', update, via: 'postback' }) }, log);
     } catch (e) {
       throw new ConfigError([`zerodha.callbackPort ${port}: ${(e as Error).message} (set KITE_CALLBACK_PORT to a free port, or 0 to take no login redirects or postbacks)`]);
     }
     const bound = (this.callbacks.address() as AddressInfo).port;
     log.info({ login: `http://127.0.0.1:${bound}/kite/login`, postback: `http://127.0.0.1:${bound}/kite/postback` }, 'Kite redirect and postback URLs (register them for the API key)');
     return bound;
+  }
+
+  /**
+   * Orders of ours at Kite that the ledger has no placement for (the process stopped mid-placement, or the
+   * signal was recorded failed while its order was being made) get their `order_placed` now, caused by
+   * their validation, and are followed to their fills: no live position goes unrecorded.
+   */
+  private async adopt(findings: readonly ReconciliationFinding[], today: ReturnType<typeof ofToday>, now: number): Promise<void> {
+    const ctx = this.ctx!;
+    const validations = new Map(today.validated.flatMap((r) => (r.signalId ? [[orderTag(r.signalId), r.event as Envelope<'validated_signal'>] as const] : [])));
+    const placed: Envelope<'order_placed'>[] = [];
+    for (const f of findings) {
+      if (f.kind !== 'unrecorded_order' && f.kind !== 'failed_but_placed') continue;
+      const v = validations.get(f.tag);
+      if (v) placed.push(placedEvent('zerodha', v, f.order_id, f.tag, now));
+    }
+    if (placed.length === 0) return;
+    const held = await ctx.store.record('zerodha', placed);
+    const events = placed.map((e) => (held.get(e.id) as Envelope<'order_placed'> | undefined) ?? e);
+    await publishConfirmed(ctx.producer, events.map((e) => new EventRecord(topicsFor('zerodha').ordersSubmitted, e, {})));
+    for (const e of events) this.orders.follow(e);
+    this.o.log.warn({ orders: events.map((e) => e.data.order_id) }, 'orders at Kite the ledger had not recorded are adopted: their fills are followed');
   }
 
   stop(): void {
@@ -170,9 +208,15 @@ export class ZerodhaVenue {
   private schedulePoll(): void {
     if (this.stopped) return;
     this.pollTimer = this.o.clock.schedule(this.o.config.zerodha.pollMs, () => {
-      if (this.session.current.kind === 'active') this.tracker?.tell({ kind: 'poll' });
+      if (this.session.current.kind === 'active') this.poll();
       this.schedulePoll();
     });
+  }
+
+  private poll(): void {
+    if (this.polling || !this.tracker) return;
+    this.polling = true;
+    this.tracker.tell({ kind: 'poll' });
   }
 }
 
@@ -180,20 +224,26 @@ export class ZerodhaVenue {
  * Kite counts a request when it arrives, and requests sent a window apart can arrive closer together
  * (network jitter): each window is held a little longer than Kite's, so a burst never meets a 429.
  */
-const JITTER_MS = 50;
+const JITTER_MS = 100;
 
-/** One gate per API key: every request, and orders in their own three windows. */
+/** One gate per API key: every request, and orders in their second and minute windows (the day is risk's). */
 export function kiteGate(clock: Clock, limits: ZerodhaSettings['limits']): SendGate {
   return new SendGate(clock, {
     requests: { max: limits.requestsPerSecond, ms: 1000 + JITTER_MS },
     ordersSecond: { max: limits.ordersPerSecond, ms: 1000 + JITTER_MS },
     ordersMinute: { max: limits.ordersPerMinute, ms: 60_000 + JITTER_MS },
-    ordersDay: { max: limits.ordersPerDay, ms: 86_400_000 },
   });
 }
 
+/** The history's records of today (IST): before today's first trade the ledger's latest day is yesterday. */
+function ofToday(h: ChainHistory, now: number): Pick<ChainHistory, 'placed' | 'dayFills' | 'failed' | 'validated'> {
+  const day = istDate(now);
+  const mine = (rs: ChainHistory['placed']) => rs.filter((r) => istDate(r.ts) === day);
+  return { placed: mine(h.placed), dayFills: mine(h.dayFills), failed: mine(h.failed), validated: mine(h.validated) };
+}
+
 /** The day's zerodha ledger as reconciliation reads it. */
-function ledgerDay(h: ChainHistory): LedgerDay {
+function ledgerDay(h: ReturnType<typeof ofToday>): LedgerDay {
   const executed = new Set([...h.placed, ...h.failed].map((r) => r.signalId));
   return {
     placed: h.placed.map((r) => ({ orderId: (r.event as Envelope<'order_placed'>).data.order_id, tag: (r.event as Envelope<'order_placed'>).data.tag ?? null })),

@@ -24,7 +24,7 @@ export function loginUrl(config: Config, apiKey: string): string {
  * The session as a one-shot command sees it: the database's sealed store (which a running system reads
  * within zerodha.sessionCheckMs), the Kite API, and no timers left behind.
  */
-async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: Config; apiKey: string; apiSecret: string; api: KiteApi }) => Promise<T>): Promise<T> {
+async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: Config; apiKey: string; apiSecret: string; api: KiteApi; log: Logger }) => Promise<T>): Promise<T> {
   const { config, log } = setup();
   const { apiKey, apiSecret } = kiteCredentials(config);
   if (!config.database.enabled) throw new ConfigError(['session: the database is switched off (database.enabled: false), so a session has nowhere to be kept; a run takes its login at its own redirect URL (/kite/login)']);
@@ -42,7 +42,7 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
     const session = new KiteSession({ api, apiKey, userId: config.zerodha.userId, store, clock: systemClock, log, checkMs: 60_000 });
     try {
       await session.start();
-      return await fn(session, { config, apiKey, apiSecret, api });
+      return await fn(session, { config, apiKey, apiSecret, api, log });
     } finally {
       session.stop();
     }
@@ -52,7 +52,8 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
 }
 
 /** Waits for Kite's redirect on the callback port and logs in with its request token. */
-async function loginByRedirect(session: KiteSession, port: number, apiSecret: string, timeoutMs: number, log: Logger): Promise<BrokerSession> {
+async function loginByRedirect(session: KiteSession, where: { host: string; port: number }, apiSecret: string, timeoutMs: number, log: Logger): Promise<BrokerSession> {
+  const { port } = where;
   let done!: (s: BrokerSession) => void;
   const got = new Promise<BrokerSession>((r) => (done = r));
   const login = async (token: string) => {
@@ -60,7 +61,7 @@ async function loginByRedirect(session: KiteSession, port: number, apiSecret: st
     done(s);
     return `Logged in to Kite as ${s.userId}; the session is stored for alpha-panda until 06:00 IST. This window can be closed.`;
   };
-  const server = await startCallbackServer(port, apiSecret, { login, postback: () => undefined }, log).catch((e: Error) => {
+  const server = await startCallbackServer(where, apiSecret, { login, postback: () => undefined }, log).catch((e: Error) => {
     throw new ConfigError([`cannot take Kite's redirect on port ${port} (${e.message}): pass --request-token, or set KITE_CALLBACK_PORT`]);
   });
   try {
@@ -86,7 +87,7 @@ export function addSessionCommand(program: Command, setup: Setup): void {
     .option('--request-token <token>', "the request_token from Kite's redirect URL, if you copied it by hand")
     .option('--wait <seconds>', 'how long to wait for the redirect', (v) => Number(v), 300)
     .action(async (o: { requestToken?: string; wait: number }) => {
-      await withSession(setup, async (session, { config, apiKey, apiSecret }) => {
+      await withSession(setup, async (session, { config, apiKey, apiSecret, log }) => {
         const refused = (e: unknown) => {
           throw e instanceof KiteError ? new ConfigError([`Kite refused the request token: ${e.message} (tokens are single-use and last a few minutes: log in again)`]) : e;
         };
@@ -94,7 +95,7 @@ export function addSessionCommand(program: Command, setup: Setup): void {
         if (o.requestToken) s = await session.login(o.requestToken, apiSecret).catch(refused);
         else {
           process.stdout.write(`Open this URL, log in to Kite, and the redirect completes the login:\n  ${loginUrl(config, apiKey)}\n(the API key's redirect URL must be http://127.0.0.1:${config.zerodha.callbackPort}/kite/login)\n`);
-          s = await loginByRedirect(session, config.zerodha.callbackPort, apiSecret, o.wait * 1000, setup().log);
+          s = await loginByRedirect(session, { host: config.zerodha.callbackHost, port: config.zerodha.callbackPort }, apiSecret, o.wait * 1000, log);
         }
         process.stdout.write(`logged in as ${s.userId}; the session is stored and expires ${s.expiresAt.toISOString()} (06:00 IST)\n`);
       });

@@ -28,6 +28,7 @@ const NAMED: Record<string, { path: string; list?: boolean }> = {
   KITE_API_KEY: { path: 'zerodha.apiKey' },
   KITE_USER_ID: { path: 'zerodha.userId' },
   KITE_CALLBACK_PORT: { path: 'zerodha.callbackPort' },
+  KITE_CALLBACK_HOST: { path: 'zerodha.callbackHost' },
 };
 const PREFIX = 'ALPHA_PANDA_';
 

@@ -34,7 +34,7 @@ const MAX_BODY = 64 * 1024;
  * redirect URL registered for the API key) and order postbacks (`/kite/postback`, JSON, signed with the
  * API secret). Anything else is a 404; a postback with a bad checksum is refused with 401 and logged.
  */
-export function startCallbackServer(port: number, apiSecret: string, handlers: CallbackHandlers, log: Logger): Promise<Server> {
+export function startCallbackServer(where: { readonly host: string; readonly port: number }, apiSecret: string, handlers: CallbackHandlers, log: Logger): Promise<Server> {
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
       log.error({ err: e }, 'Kite callback failed');
@@ -68,7 +68,7 @@ export function startCallbackServer(port: number, apiSecret: string, handlers: C
   };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => {
+    server.listen(where.port, where.host, () => {
       server.off('error', reject);
       resolve(server);
     });

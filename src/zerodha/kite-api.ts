@@ -8,20 +8,27 @@ type Kite = InstanceType<typeof KiteConnect>;
 
 /** The rate windows a request counts against: every request, and order placements besides. */
 export const REQUEST = ['requests'] as const;
-export const ORDER = ['requests', 'ordersSecond', 'ordersMinute', 'ordersDay'] as const;
+export const ORDER = ['requests', 'ordersSecond', 'ordersMinute'] as const;
 
 /**
  * Kite gives times as IST wall-clock text; kiteconnect turns some of them into a `Date` parsed in the
  * process's own time zone (formatResponse: `new Date("2022-03-03 09:24:25")`). Either way the wall-clock
  * fields are read back and interpreted as IST, so a container on UTC gets the same instant as Mumbai.
  */
-const KiteTime = z.union([z.string(), z.date(), z.null()]).optional().transform((v) => {
-  if (v instanceof Date) {
+const KiteTime = z
+  .union([z.string(), z.date(), z.null()])
+  .optional()
+  .transform((v, ctx) => {
     const p = (n: number) => String(n).padStart(2, '0');
-    return kiteTime(`${v.getFullYear()}-${p(v.getMonth() + 1)}-${p(v.getDate())} ${p(v.getHours())}:${p(v.getMinutes())}:${p(v.getSeconds())}`);
-  }
-  return v && v.length === 19 ? kiteTime(v) : null;
-});
+    const text = v instanceof Date ? `${v.getFullYear()}-${p(v.getMonth() + 1)}-${p(v.getDate())} ${p(v.getHours())}:${p(v.getMinutes())}:${p(v.getSeconds())}` : v;
+    if (!text || text.length !== 19) return null;
+    try {
+      return kiteTime(text);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
 
 export const KiteOrder = z.object({
   order_id: z.string(),
@@ -79,6 +86,8 @@ export interface KiteApiOptions {
   readonly gate: SendGate;
   /** Called on every TokenException: the session has ended. */
   readonly onSessionEnded?: (error: KiteError) => void;
+  /** Told of list entries (an order, a trade) that do not parse: dropped from the list, not the list. */
+  readonly onUnreadable?: (what: string, problem: string, entry: unknown) => void;
 }
 
 const ERROR_TYPES = new Set<string>(['TokenException', 'PermissionException', 'UserException', 'InputException', 'OrderException', 'MarginException', 'HoldingException', 'NetworkException', 'DataException', 'GeneralException']);
@@ -138,19 +147,31 @@ export class KiteApi {
   }
 
   orders(): Promise<KiteOrder[]> {
-    return this.call(REQUEST, z.array(KiteOrder), () => this.client.getOrders());
+    return this.list('order', KiteOrder, () => this.client.getOrders());
   }
 
   orderTrades(orderId: string): Promise<KiteTrade[]> {
-    return this.call(REQUEST, z.array(KiteTrade), () => this.client.getOrderTrades(orderId));
+    return this.list('trade', KiteTrade, () => this.client.getOrderTrades(orderId));
   }
 
   trades(): Promise<KiteTrade[]> {
-    return this.call(REQUEST, z.array(KiteTrade), () => this.client.getTrades());
+    return this.list('trade', KiteTrade, () => this.client.getTrades());
   }
 
+  /** A list whose entries are checked one by one: one odd order must not hide the day's others. */
+  private async list<T>(what: string, schema: z.ZodType<T>, send: () => Promise<unknown>): Promise<T[]> {
+    const out: T[] = [];
+    for (const entry of await this.call(REQUEST, z.array(z.unknown()), send)) {
+      const r = schema.safeParse(entry);
+      if (r.success) out.push(r.data);
+      else this.options.onUnreadable?.(what, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), entry);
+    }
+    return out;
+  }
+
+  /** The day's positions: what today's trades made (net would count overnight carry of NRML futures too). */
   async positions(): Promise<KitePosition[]> {
-    return (await this.call(REQUEST, z.object({ net: z.array(KitePosition) }), () => this.client.getPositions())).net;
+    return (await this.call(REQUEST, z.object({ day: z.array(KitePosition) }), () => this.client.getPositions())).day;
   }
 
   private async call<T>(windows: readonly string[], schema: z.ZodType<T>, send: () => Promise<unknown>): Promise<T> {

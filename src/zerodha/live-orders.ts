@@ -33,12 +33,13 @@ export interface Progress {
  * (one per exchange fill, each with its trade id), so a trade seen again by poll, postback and
  * WebSocket alike is one fill.
  */
-export function progressOf(order: LiveOrder, trades: readonly KiteTrade[], status: { readonly status: string; readonly message?: string | null | undefined } | undefined): Progress {
+export function progressOf(order: LiveOrder, trades: readonly KiteTrade[], status: { readonly status: string; readonly message?: string | null | undefined; readonly filled: number }): Progress {
   if (order.ended || !order.placed) return { trades: [] };
   const fresh = trades.filter((t) => t.order_id === order.orderId && !order.trades.has(t.trade_id)).sort((a, b) => (a.fill_timestamp ?? 0) - (b.fill_timestamp ?? 0));
-  const filled = order.filled + fresh.reduce((n, t) => n + t.quantity, 0);
-  const rest = order.placed.data.quantity - filled;
-  if (!status || rest <= 0 || (status.status !== 'REJECTED' && status.status !== 'CANCELLED')) return { trades: fresh };
+  const seen = order.filled + fresh.reduce((n, t) => n + t.quantity, 0);
+  // Kite's trade book can lag its order book: the rest fails only once every trade it counts is here.
+  const rest = order.placed.data.quantity - status.filled;
+  if (rest <= 0 || seen < status.filled || (status.status !== 'REJECTED' && status.status !== 'CANCELLED')) return { trades: fresh };
   const code: FailureCode = status.status === 'REJECTED' ? 'BROKER_REJECTED' : 'BROKER_CANCELLED';
   return { trades: fresh, failed: { code, quantity: rest, message: status.message || `Kite: ${status.status.toLowerCase()} with ${rest} of ${order.placed.data.quantity} unfilled` } };
 }
@@ -53,6 +54,8 @@ export class LiveOrders {
   private readonly byTag = new Map<string, string>();
   /** The day's order book at Kite has been read since start: a tag not found here is not at Kite. */
   synced = false;
+  /** Tags whose placement Kite did not answer, with when: the order may exist. */
+  private readonly doubted = new Map<string, number>();
 
   get(orderId: string): LiveOrder | undefined {
     return this.byId.get(orderId);
@@ -60,6 +63,20 @@ export class LiveOrders {
 
   orderOfTag(tag: string): string | undefined {
     return this.byTag.get(tag);
+  }
+
+  /** A placement with this tag went unanswered at `at`. */
+  doubt(tag: string, at: number): void {
+    this.doubted.set(tag, at);
+  }
+
+  doubtedAt(tag: string): number | undefined {
+    return this.doubted.get(tag);
+  }
+
+  /** The book was read after the tag's doubt settled: it is known now, one way or the other. */
+  resolved(tag: string): void {
+    this.doubted.delete(tag);
   }
 
   /** An order seen at Kite (the day's order book): its tag now finds it. */
@@ -77,13 +94,14 @@ export class LiveOrders {
     return o;
   }
 
-  /** Records made events against the order (at start, from the ledger; while running, as they are made). */
-  applied(o: LiveOrder, fill: { readonly fillId: string; readonly quantity: number; readonly price: Paise }): void {
-    if (o.trades.has(fill.fillId)) return;
+  /** Records a recorded fill against the order (at start, from the ledger; while running, once in it); false when it already was. */
+  applied(o: LiveOrder, fill: { readonly fillId: string; readonly quantity: number; readonly price: Paise }): boolean {
+    if (o.trades.has(fill.fillId)) return false;
     o.trades.add(fill.fillId);
     o.filled += fill.quantity;
     o.turnover += fill.price * fill.quantity;
     if (o.placed && o.filled >= o.placed.data.quantity) o.ended = true;
+    return true;
   }
 
   /** Orders placed here that have not ended. */

@@ -41,13 +41,6 @@ export class SendGate {
     return Math.max(0, wait);
   }
 
-  /** Sends counted against `name` in the window ending now. */
-  recent(name: string): number {
-    const { window, times } = this.log(name);
-    const from = this.clock.now() - window.ms;
-    return times.filter((t) => t > from).length;
-  }
-
   private async wait(names: readonly string[], signal?: AbortSignal): Promise<void> {
     for (let d = this.delay(names); d > 0; d = this.delay(names)) {
       if (signal?.aborted) throw signal.reason;

@@ -1,6 +1,6 @@
 import type { Clock, Timer } from '../clock.ts';
 import type { BrokerSession, SessionStore } from '../db/session-store.ts';
-import type { KiteError } from '../errors.ts';
+import { KiteError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { sessionExpiry } from './ist-time.ts';
 import type { KiteApi } from './kite-api.ts';
@@ -62,6 +62,11 @@ export class KiteSession {
   /** Exchanges a login's request_token for a session, stores it, and resumes live trading. */
   async login(requestToken: string, apiSecret: string, method = 'login'): Promise<BrokerSession> {
     const s = await this.o.api.generateSession(requestToken, apiSecret);
+    // Anyone who can reach the redirect endpoint could hand it a login of their own account.
+    if (this.o.userId && s.userId !== this.o.userId) {
+      await this.o.api.invalidate(s.accessToken).catch(() => undefined);
+      throw new KiteError('TokenException', `logged in as ${s.userId}, but zerodha.userId (KITE_USER_ID) is ${this.o.userId}: refused`, { retriable: false });
+    }
     const now = this.o.clock.now();
     const session: BrokerSession = { userId: s.userId, apiKey: this.o.apiKey, accessToken: s.accessToken, expiresAt: new Date(sessionExpiry(s.loginTime ?? now)), loginMethod: method };
     await this.o.store?.save(session);

@@ -18,6 +18,10 @@ export interface ZerodhaClientOptions {
   readonly log: Logger;
   /** Tries of one placement through 429s and network faults. */
   readonly attempts: number;
+  /** How long a placement Kite did not answer may still become an order. */
+  readonly settleMs: number;
+  /** Signals older than this are not ordered live. */
+  readonly maxSignalAgeMs: number;
 }
 
 /** Waits after a retriable failure: 429s wait out Kite's second; other faults back off from 250 ms. */
@@ -50,6 +54,7 @@ export class ZerodhaClient implements ExecutionClient {
       this.o.log.warn({ signal: signal.signal_id, order: known, tag }, 'the order of this signal is already at Kite: adopted, not placed again');
       return { kind: 'placed', orderId: known, tag, price };
     }
+    if (this.sessionGone()) return this.expired(this.sessionGone()!);
     const instrument = this.o.catalogue.get(token);
     if (!instrument?.tradable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: `instrument ${token} cannot be ordered` };
     const params: PlaceOrder = {
@@ -62,15 +67,13 @@ export class ZerodhaClient implements ExecutionClient {
       validity: 'DAY',
       tag,
     };
-    // Until Kite's order book has been read, an order from before a restart may be there: look first.
-    let uncertain = !this.o.orders.synced;
-    let since = 0;
+    const age = this.o.clock.now() - Date.parse(signal.timestamp);
+    if (age > this.o.maxSignalAgeMs) return { kind: 'failed', orderId: null, code: 'STALE_SIGNAL', message: `the signal is ${Math.round(age / 1000)} s old (zerodha.maxSignalAgeMs ${this.o.maxSignalAgeMs / 1000} s): a market order on its price is not sent` };
     for (let attempt = 1; ; attempt++) {
-      if (this.o.session.current.kind !== 'active') return this.expired(this.o.session.current.why);
-      if (uncertain) {
-        const found = await this.lookUp(tag, since);
-        if (found) return { kind: 'placed', orderId: found, tag, price };
-      }
+      const gone = this.sessionGone();
+      if (gone) return this.expired(gone);
+      const found = await this.settle(tag);
+      if (found) return { kind: 'placed', orderId: found, tag, price };
       try {
         const orderId = await this.o.api.placeOrder(params);
         this.o.orders.know(orderId, tag);
@@ -80,16 +83,36 @@ export class ZerodhaClient implements ExecutionClient {
         if (e.sessionExpired) return this.expired(e.message);
         if (!e.retriable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: e.message };
         // A 429 is refused before Kite looks at the order; anything else may have made it.
-        if (!e.rateLimited) [uncertain, since] = [true, this.o.clock.now()];
+        if (!e.rateLimited) this.o.orders.doubt(tag, this.o.clock.now());
         if (attempt >= this.o.attempts) {
-          const found = uncertain ? await this.lookUp(tag, since) : undefined;
-          if (found) return { kind: 'placed', orderId: found, tag, price };
-          return { kind: 'failed', orderId: null, code: e.rateLimited ? 'RATE_LIMITED' : 'BROKER_UNAVAILABLE', message: `${e.message} (after ${attempt} tries; the tag ${tag} is not in Kite's order book)` };
+          const late = await this.settle(tag);
+          if (late) return { kind: 'placed', orderId: late, tag, price };
+          return { kind: 'failed', orderId: null, code: e.rateLimited ? 'RATE_LIMITED' : 'BROKER_UNAVAILABLE', message: `${e.message} (after ${attempt} tries; no order with the tag ${tag} at Kite)` };
         }
         this.o.log.warn({ signal: signal.signal_id, attempt, err: e.message }, 'placement failed: retrying');
         await new Promise<void>((r) => this.o.clock.schedule(pause(e, attempt), r));
       }
     }
+  }
+
+  /**
+   * Whether an order with this tag may exist: until Kite's order book has been read after a start (an
+   * order from before a restart), or while a placement Kite did not answer may still become an order (for
+   * zerodha.settleMs after it). Then the book is read, after that window, and a tag it lacks did not become
+   * an order. Resolves with the order's id when there is one; a book that cannot be read throws (retriable):
+   * nothing is placed blind.
+   */
+  private async settle(tag: string): Promise<string | undefined> {
+    const known = this.o.orders.orderOfTag(tag);
+    if (known) return known;
+    const doubted = this.o.orders.doubtedAt(tag);
+    if (this.o.orders.synced && doubted === undefined) return undefined;
+    const settled = doubted === undefined ? 0 : doubted + this.o.settleMs;
+    const wait = settled - this.o.clock.now();
+    if (wait > 0) await new Promise<void>((r) => this.o.clock.schedule(wait, r));
+    const found = await this.lookUp(tag, settled);
+    this.o.orders.resolved(tag);
+    return found;
   }
 
   /**
@@ -118,6 +141,12 @@ export class ZerodhaClient implements ExecutionClient {
         await new Promise<void>((r) => this.o.clock.schedule(pause(e, attempt), r));
       }
     }
+  }
+
+  /** Why there is no session now, or undefined while there is one (it can end during any request). */
+  private sessionGone(): string | undefined {
+    const s = this.o.session.current;
+    return s.kind === 'active' ? undefined : s.why;
   }
 
   private expired(why: string): ExecutionResult {

@@ -4,14 +4,6 @@ import type { Logger } from '../../log.ts';
 import { KiteConnection, type Backoff } from './connection.ts';
 import { isHeartbeat, parseFrame, parseText, type KiteMode, type KitePacket } from './packets.ts';
 
-/**
- * Our Kite ticker client (instead of kiteconnect's KiteTicker, which keeps module-level state, exits the
- * process on a disconnect and misreads values of 2^31 and more). Instruments are spread over up to
- * `maxConnections` sockets of `tokensPerConnection` each, Kite's limits per API key; each socket is
- * sent its subscriptions and modes again whenever it opens, since the server forgets them. Socket 1
- * stays open with no instruments: it also carries the order updates. Nothing here throws from an event
- * or exits the process; the callbacks' own failures are caught and logged.
- */
 /** 'open' when every socket is; 'unauthorised' when any has had its access token refused. */
 export type TickerState = 'idle' | 'connecting' | 'open' | 'unauthorised' | 'stopped';
 
@@ -77,6 +69,14 @@ interface Slot {
 const MODES: readonly KiteMode[] = ['ltp', 'quote', 'full'];
 const MAX_TOKEN = 0xffffffff;
 
+/**
+ * Our Kite ticker client (instead of kiteconnect's KiteTicker, which keeps module-level state, exits the
+ * process on a disconnect and misreads values of 2^31 and more). Instruments are spread over up to
+ * `maxConnections` sockets of `tokensPerConnection` each, Kite's limits per API key; each socket is
+ * sent its subscriptions and modes again whenever it opens, since the server forgets them. Socket 1
+ * stays open with no instruments: it also carries the order updates. Nothing here throws from an event
+ * or exits the process; the callbacks' own failures are caught and logged.
+ */
 export class KiteTicker {
   private readonly o: KiteTickerOptions;
   private readonly url: URL;
