@@ -82,5 +82,18 @@ describe('live orders at Kite', () => {
     expect(await c.execute({ signal: signal(), quantity: 1, quote: undefined })).toMatchObject({ kind: 'failed', code: 'SESSION_EXPIRED' });
     await session.login(server.login(), server.apiSecret);
     expect(await c.execute({ signal: signal(), quantity: 1, quote: undefined })).toMatchObject({ kind: 'placed' });
+    // A signal from before a long stall (or yesterday's, redelivered) is not sent as a market order.
+    const old = { ...signal(), timestamp: new Date(Date.now() - 120_000).toISOString() };
+    expect(await c.execute({ signal: old, quantity: 1, quote: undefined })).toMatchObject({ kind: 'failed', code: 'STALE_SIGNAL' });
+    expect(server.placements).toHaveLength(1);
   }, 30_000);
+
+  it("refuses a login of another account than zerodha.userId's", async () => {
+    const server = await KiteServer.start();
+    servers.push(server);
+    const api = new KiteApi({ apiKey: server.apiKey, apiUrl: server.url, timeoutMs: 2000, gate: kiteGate(systemClock, loadConfig({}).zerodha.limits) });
+    const session = new KiteSession({ api, apiKey: server.apiKey, userId: 'ZZ9999', store: undefined, clock: systemClock, log, checkMs: 1000 });
+    await expect(session.login(server.login(), server.apiSecret)).rejects.toThrow(/logged in as AB1234, but zerodha.userId .* is ZZ9999/);
+    expect(session.current.kind).toBe('none');
+  });
 });
