@@ -49,11 +49,12 @@ export class ZerodhaClient implements ExecutionClient {
     const token = signal.instrument_token;
     const tag = orderTag(signal.signal_id);
     const price = toPaise(signal.price);
+    const adopt = (orderId: string): ExecutionResult => {
+      this.o.log.warn({ signal: signal.signal_id, order: orderId, tag }, 'the order of this signal is already at Kite: adopted, not placed again');
+      return { kind: 'placed', orderId, tag, price };
+    };
     const known = this.o.orders.orderOfTag(tag);
-    if (known) {
-      this.o.log.warn({ signal: signal.signal_id, order: known, tag }, 'the order of this signal is already at Kite: adopted, not placed again');
-      return { kind: 'placed', orderId: known, tag, price };
-    }
+    if (known) return adopt(known);
     if (this.sessionGone()) return this.expired(this.sessionGone()!);
     const instrument = this.o.catalogue.get(token);
     if (!instrument?.tradable) return { kind: 'failed', orderId: null, code: 'BROKER_REJECTED', message: `instrument ${token} cannot be ordered` };
@@ -73,7 +74,7 @@ export class ZerodhaClient implements ExecutionClient {
       const gone = this.sessionGone();
       if (gone) return this.expired(gone);
       const found = await this.settle(tag);
-      if (found) return { kind: 'placed', orderId: found, tag, price };
+      if (found) return adopt(found);
       try {
         const orderId = await this.o.api.placeOrder(params);
         this.o.orders.know(orderId, tag);
@@ -86,7 +87,7 @@ export class ZerodhaClient implements ExecutionClient {
         if (!e.rateLimited) this.o.orders.doubt(tag, this.o.clock.now());
         if (attempt >= this.o.attempts) {
           const late = await this.settle(tag);
-          if (late) return { kind: 'placed', orderId: late, tag, price };
+          if (late) return adopt(late);
           return { kind: 'failed', orderId: null, code: e.rateLimited ? 'RATE_LIMITED' : 'BROKER_UNAVAILABLE', message: `${e.message} (after ${attempt} tries; no order with the tag ${tag} at Kite)` };
         }
         this.o.log.warn({ signal: signal.signal_id, attempt, err: e.message }, 'placement failed: retrying');
