@@ -155,9 +155,16 @@ export class KiteError extends AlphaPandaError {
   }
 }
 
+/** Kite refused a login (a wrong API secret, a used or stale request token, another account). */
+export class LoginRefused extends AlphaPandaError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
 /** Live trading was asked for with no usable Kite session (never logged in, logged out, or expired). */
 export class SessionExpired extends AlphaPandaError {
   constructor(why: string) {
-    super(`no live Kite session: ${why}; log in again (alpha-panda session login)`, { retriable: false });
+    super(`no live Kite session: ${why}${/log in/.test(why) ? '' : '; log in again (alpha-panda session login)'}`, { retriable: false });
   }
 }

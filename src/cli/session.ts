@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { Database } from '../db/database.ts';
 import type { BrokerSession } from '../db/session-store.ts';
 import { readLock } from '../db/lock.ts';
-import { ConfigError, KiteError, SessionExpired } from '../errors.ts';
+import { ConfigError, KiteError, LoginRefused, SessionExpired } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { startCallbackServer } from '../zerodha/callback-server.ts';
 import { KiteApi } from '../zerodha/kite-api.ts';
@@ -52,18 +52,26 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
 }
 
 /** Waits for Kite's redirect on the callback port and logs in with its request token. */
-async function loginByRedirect(session: KiteSession, where: { host: string; port: number }, apiSecret: string, timeoutMs: number, log: Logger): Promise<BrokerSession> {
+async function loginByRedirect(session: KiteSession, where: { host: string; port: number }, apiSecret: string, timeoutMs: number, log: Logger, show: () => void): Promise<BrokerSession> {
   const { port } = where;
   let done!: (s: BrokerSession) => void;
-  const got = new Promise<BrokerSession>((r) => (done = r));
+  let fail!: (e: unknown) => void;
+  const got = new Promise<BrokerSession>((resolve, reject) => ([done, fail] = [resolve, reject]));
+  // The browser is told what happened; so is the command, which ends either way.
   const login = async (token: string) => {
-    const s = await session.login(token, apiSecret);
-    done(s);
-    return `Logged in to Kite as ${s.userId}; the session is stored for alpha-panda until 06:00 IST. This window can be closed.`;
+    try {
+      const s = await session.login(token, apiSecret);
+      done(s);
+      return `Logged in to Kite as ${s.userId}; the session is stored for alpha-panda until 06:00 IST. This window can be closed.`;
+    } catch (e) {
+      fail(e);
+      throw e;
+    }
   };
   const server = await startCallbackServer(where, apiSecret, { login, postback: () => undefined }, log).catch((e: Error) => {
     throw new ConfigError([`cannot take Kite's redirect on port ${port} (${e.message}): pass --request-token, or set KITE_CALLBACK_PORT`]);
   });
+  show();
   try {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ConfigError([`no login reached http://127.0.0.1:${port}/kite/login within ${timeoutMs / 1000} s`])), timeoutMs)));
@@ -88,15 +96,13 @@ export function addSessionCommand(program: Command, setup: Setup): void {
     .option('--wait <seconds>', 'how long to wait for the redirect', (v) => Number(v), 300)
     .action(async (o: { requestToken?: string; wait: number }) => {
       await withSession(setup, async (session, { config, apiKey, apiSecret, log }) => {
-        const refused = (e: unknown) => {
-          throw e instanceof KiteError ? new ConfigError([`Kite refused the request token: ${e.message} (tokens are single-use and last a few minutes: log in again)`]) : e;
+        const refused = (e: unknown): never => {
+          if (!(e instanceof KiteError)) throw e;
+          const hint = /checksum/i.test(e.message) ? 'the checksum is made with KITE_API_SECRET: is it the API key\'s secret?' : 'request tokens are single-use and last a few minutes: log in again';
+          throw new LoginRefused(`Kite refused the login: ${e.message} (${hint})`);
         };
-        let s: BrokerSession;
-        if (o.requestToken) s = await session.login(o.requestToken, apiSecret).catch(refused);
-        else {
-          process.stdout.write(`Open this URL, log in to Kite, and the redirect completes the login:\n  ${loginUrl(config, apiKey)}\n(the API key's redirect URL must be http://127.0.0.1:${config.zerodha.callbackPort}/kite/login)\n`);
-          s = await loginByRedirect(session, { host: config.zerodha.callbackHost, port: config.zerodha.callbackPort }, apiSecret, o.wait * 1000, log);
-        }
+        const show = () => process.stdout.write(`Open this URL, log in to Kite, and the redirect completes the login:\n  ${loginUrl(config, apiKey)}\n(the API key's redirect URL must be http://127.0.0.1:${config.zerodha.callbackPort}/kite/login)\n`);
+        const s = await (o.requestToken ? session.login(o.requestToken, apiSecret, 'request token') : loginByRedirect(session, { host: config.zerodha.callbackHost, port: config.zerodha.callbackPort }, apiSecret, o.wait * 1000, log, show)).catch(refused);
         process.stdout.write(`logged in as ${s.userId}; the session is stored and expires ${s.expiresAt.toISOString()} (06:00 IST)\n`);
       });
     });
@@ -111,7 +117,7 @@ export function addSessionCommand(program: Command, setup: Setup): void {
           () => 'Kite accepts it',
           (e: KiteError) => (e.sessionExpired ? 'Kite REFUSES it (logged out or logged in elsewhere): log in again' : `Kite did not answer: ${e.message}`),
         );
-        process.stdout.write(`user ${s.session.userId}, logged in by ${s.session.loginMethod}, expires ${s.session.expiresAt.toISOString()}; ${atKite}\n`);
+        process.stdout.write(`user ${s.session.userId}, logged in ${s.session.loginMethod === 'login' ? "through Kite's login page" : `by ${s.session.loginMethod}`}, expires ${s.session.expiresAt.toISOString()}; ${atKite}\n`);
       });
     });
   cmd

@@ -70,7 +70,7 @@ export class SessionStore {
     try {
       token = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
     } catch {
-      throw new ConfigError([`the stored session of ${row.userId} does not open with ${SESSION_KEY_VAR}: the key changed, or the row was altered; log in again`]);
+      throw new ConfigError([`the stored session of ${row.userId} does not open with ${SESSION_KEY_VAR}: the key changed since the login, or the row was altered; log in again (the same key must be set for every command and run)`]);
     }
     return { userId: row.userId, apiKey: row.apiKey, accessToken: token, expiresAt: row.expiresAt, loginMethod: row.loginMethod };
   }

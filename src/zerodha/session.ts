@@ -1,6 +1,6 @@
 import type { Clock, Timer } from '../clock.ts';
 import type { BrokerSession, SessionStore } from '../db/session-store.ts';
-import { KiteError } from '../errors.ts';
+import { ConfigError, KiteError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { sessionExpiry } from './ist-time.ts';
 import type { KiteApi } from './kite-api.ts';
@@ -80,7 +80,7 @@ export class KiteSession {
     const user = this.state.kind === 'active' ? this.state.session.userId : this.o.userId;
     if (token) await this.o.api.invalidate(token);
     if (user) await this.o.store?.remove(user);
-    this.end('logged out');
+    this.end('logged out', false);
   }
 
   /** A request was refused with a TokenException: the session is over until a new login. */
@@ -105,13 +105,15 @@ export class KiteSession {
     this.emit();
   }
 
-  private end(why: string): void {
+  /** `alarm`: the session ended by itself (expiry, a refused token), not by a logout asked for. */
+  private end(why: string, alarm = true): void {
     this.expiryTimer?.cancel();
     this.o.api.setAccessToken(undefined);
     const was = this.state.kind;
     this.state = { kind: 'none', why };
     if (was === 'active') {
-      this.o.log.error({ why }, 'KITE SESSION ENDED: live orders now fail with SESSION_EXPIRED (paper trading goes on); log in again to resume: alpha-panda session login');
+      if (alarm) this.o.log.error({ why }, 'KITE SESSION ENDED: live orders now fail with SESSION_EXPIRED (paper trading goes on); log in again to resume: alpha-panda session login');
+      else this.o.log.info({ why }, 'Kite session ended');
       this.emit();
     }
     this.scheduleCheck();
@@ -124,8 +126,10 @@ export class KiteSession {
       if (s && s.apiKey === this.o.apiKey && !this.refused.has(s.accessToken)) this.activate(s);
       else if (this.state.why === 'not logged in yet') this.state = { kind: 'none', why: 'no unexpired session is stored' };
     } catch (e) {
-      this.o.log.error({ err: e }, 'the stored Kite session could not be read');
-      this.state = { kind: 'none', why: (e as Error).message };
+      const why = e instanceof ConfigError ? e.issues.join('; ') : (e as Error).message;
+      // Looked at again every checkMs: said once, not every time.
+      if (this.state.why !== why) this.o.log.error({ why }, 'the stored Kite session cannot be used');
+      this.state = { kind: 'none', why };
     }
   }
 
