@@ -36,7 +36,7 @@ describe('a live run killed mid-placement', () => {
       expect(login.out + login.err).not.toMatch(new RegExp(server.apiSecret));
 
       const status = await command(['session', 'status'], env);
-      expect(status.out).toMatch(/user AB1234, logged in by login, expires .*; Kite accepts it/);
+      expect(status.out).toMatch(/user AB1234, logged in by request token, expires .*; Kite accepts it/);
 
       const first = spawnCli(runArgs, env);
       await first.waitFor(() => first.err.includes('Kite instruments subscribed'), 60_000, 'the feed to subscribe');
