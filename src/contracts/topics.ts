@@ -31,9 +31,10 @@ export const NAMESPACE_TOPICS = {
   ordersFailed: { suffix: 'orders.failed', type: 'order_failed' },
   pnlSnapshots: { suffix: 'pnl.snapshots', type: 'pnl_snapshot' },
   riskState: { suffix: 'risk.state', type: 'trading_state' },
-  reconciliation: { suffix: 'reconciliation', type: 'broker_reconciliation' },
-  divergence: { suffix: 'divergence', type: 'chain_divergence' },
-} as const satisfies Record<string, { suffix: string; type: EventType }>;
+  /** A live broker's only: its books against the ledger, and paper against live. */
+  reconciliation: { suffix: 'reconciliation', type: 'broker_reconciliation', live: true },
+  divergence: { suffix: 'divergence', type: 'chain_divergence', live: true },
+} as const satisfies Record<string, { suffix: string; type: EventType; live?: true }>;
 export type TopicFamily = keyof typeof NAMESPACE_TOPICS;
 export type NamespaceTopics = { readonly [F in TopicFamily]: string };
 
@@ -64,7 +65,8 @@ export function isDlq(topic: string): boolean {
 
 /** Every topic the system writes, dead-letter topics included: what admin topic creation creates. */
 export function allTopics(namespaces: readonly BrokerNamespace[] = BROKER_NAMESPACES): string[] {
-  const base = [MARKET_TICKS, CONTROL_STRATEGIES, ...namespaces.flatMap((ns) => Object.values(topicsFor(ns)))];
+  const families = (ns: BrokerNamespace) => (Object.keys(NAMESPACE_TOPICS) as TopicFamily[]).filter((f) => ns !== 'paper' || !('live' in NAMESPACE_TOPICS[f]));
+  const base = [MARKET_TICKS, CONTROL_STRATEGIES, ...namespaces.flatMap((ns) => families(ns).map((f) => topicsFor(ns)[f]))];
   return [...base, ...base.map(dlqOf), INTERNAL_DEAD_LETTERS];
 }
 
