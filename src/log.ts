@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger };
@@ -14,15 +14,38 @@ function destination(file: string | undefined): DestinationStream {
   return pino.destination({ fd: 2, sync: true });
 }
 
+/** Keys whose values never reach a log line, wherever they appear in what is logged (two levels deep). */
+const SECRET_KEYS = ['accessToken', 'access_token', 'apiSecret', 'api_secret', 'password', 'authorization', 'Authorization', 'jwt', 'checksum', 'request_token', 'requestToken'];
+const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
+
+/** Secrets the process holds (the Kite access token, the API secret): cut out of every line, whatever path it took. */
+const secrets = new Set<string>();
+
+/** A value that must never be written to a log: every line is scrubbed of it from now on. */
+export function keepSecret(value: string | undefined): void {
+  if (value && value.length >= 6) secrets.add(value);
+}
+
+/** The line as written: each secret replaced (a few `includes` per line: there are only ever a handful). */
+export function scrub(line: string): string {
+  for (const s of secrets) if (line.includes(s)) line = line.split(s).join('[redacted]');
+  return line;
+}
+
+/** Every logger's options: named, redacting by key and by value. */
+export function loggerOptions(level: string): LoggerOptions {
+  return { name: 'alpha-panda', level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, hooks: { streamWrite: scrub } };
+}
+
 /**
  * The root logger. It starts quiet under the test runner and at `info` otherwise; the CLI sets the
  * level from the validated configuration (LOG_LEVEL), so a bad value is a configuration error that names
  * the variable, not a crash at import.
  */
-export let rootLogger: Logger = pino({ name: 'alpha-panda', level: process.env.VITEST ? 'silent' : 'info' }, destination(undefined));
+export let rootLogger: Logger = pino(loggerOptions(process.env.VITEST ? 'silent' : 'info'), destination(undefined));
 
 /** Sends logs to `file` instead of stderr (LOG_FILE). */
 export function logToFile(file: string, level: LogLevel): Logger {
-  rootLogger = pino({ name: 'alpha-panda', level }, destination(file));
+  rootLogger = pino(loggerOptions(level), destination(file));
   return rootLogger;
 }

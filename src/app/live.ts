@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { sessionKey, sessionsNotStoredBecause, SessionStore } from '../db/session-store.ts';
 import { ConfigError } from '../errors.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
-import type { Logger } from '../log.ts';
+import { keepSecret, type Logger } from '../log.ts';
 import { KiteApi } from '../zerodha/kite-api.ts';
 import { KiteSession } from '../zerodha/session.ts';
 import { API_SECRET_VAR } from '../zerodha/settings.ts';
@@ -18,6 +18,7 @@ export function kiteCredentials(config: Config, env: Record<string, string | und
   if (!apiKey) missing.push('zerodha.apiKey (KITE_API_KEY) is not set: live trading needs your Kite Connect app\'s API key');
   if (!apiSecret) missing.push(`${API_SECRET_VAR} is not set: the app's API secret signs the login exchange and checks postbacks`);
   if (missing.length > 0) throw new ConfigError(missing);
+  keepSecret(apiSecret);
   return { apiKey: apiKey!, apiSecret: apiSecret! };
 }
 

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
+import { keepSecret } from '../log.ts';
 import type { Database } from './database.ts';
 import { BrokerSessionRow } from './entities.ts';
 
@@ -21,6 +22,7 @@ export interface BrokerSession {
 export function sessionKey(env: Record<string, string | undefined> = process.env): Buffer | undefined {
   const raw = env[SESSION_KEY_VAR]?.trim();
   if (!raw) return undefined;
+  keepSecret(raw);
   const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (key.length !== 32) throw new ConfigError([`${SESSION_KEY_VAR}: expected 32 bytes as 64 hex digits or base64 (e.g. openssl rand -base64 32), got ${key.length} bytes`]);
   return key;

@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../clock.ts';
 import type { BrokerSession, SessionStore } from '../db/session-store.ts';
 import { ConfigError, KiteError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { keepSecret, type Logger } from '../log.ts';
 import { sessionExpiry } from './ist-time.ts';
 import type { KiteApi } from './kite-api.ts';
 
@@ -97,6 +97,7 @@ export class KiteSession {
   }
 
   private activate(session: BrokerSession): void {
+    keepSecret(session.accessToken);
     this.o.api.setAccessToken(session.accessToken);
     this.state = { kind: 'active', session };
     this.expiryTimer?.cancel();
