@@ -1,20 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/database.ts';
 import { rootLogger } from '../../src/log.ts';
 import { KiteServer } from '../kite/server.ts';
 import { spawnCli, type RunningCli } from '../support/cli.ts';
+import { freshPostgres, type TestDatabase } from '../support/databases.ts';
 import { freePort, INFY, LIVE_STRATEGIES, liveEnv, swing, until } from '../support/live.ts';
 
 /**
  * The CLI as a trader runs it live, killed with -9 while Kite holds an order it accepted and the process
- * never recorded: the restart finds the order by its tag, adopts it, and records its fills once.
+ * never recorded: the restart finds the order by its tag, adopts it, and records its fills once. On
+ * PostgreSQL, as a live deployment keeps its ledger (the embedded database's kill -9 is embedded-restart's).
  */
-const root = mkdtempSync(join(tmpdir(), 'ap-live-recovery-'));
-const dir = join(root, 'db');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await freshPostgres();
+});
+afterAll(() => database.drop());
 
 /** A one-shot command that talks to the Kite server in this process: spawned, not run synchronously. */
 async function command(args: string[], env: Record<string, string>): Promise<RunningCli & { code: number | null }> {
@@ -28,7 +29,7 @@ describe('a live run killed mid-placement', () => {
   it('places no second order after the restart, and records the fill once', async () => {
     const server = await KiteServer.start({ fillDelayMs: 30 });
     const port = await freePort();
-    const env = liveEnv(server, port, dir);
+    const env = { ...liveEnv(server, port, 'unused'), DATABASE_URL: database.url! };
     try {
       const login = await command(['session', 'login', '--request-token', server.login()], env);
       expect(login.code, login.err).toBe(0);
@@ -65,7 +66,7 @@ describe('a live run killed mid-placement', () => {
       // One order per tag at Kite, and the ledger holds each order once and each of its trades once.
       expect(new Set(server.placements.map((p) => p.tag)).size).toBe(server.placements.length);
       expect(server.placements.length).toBe(killedWith);
-      const db = await Database.open({ enabled: true, url: null, dir }, rootLogger);
+      const db = await Database.open(database.settings, rootLogger);
       try {
         const rows = await db.em().execute<Array<{ kind: string; order_id: string; fill_id: string | null }>>(`select kind, order_id, fill_id from ledger_entry where namespace = 'zerodha'`);
         const placed = rows.filter((r) => r.kind === 'placed').map((r) => r.order_id).sort();
