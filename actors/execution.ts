@@ -1,19 +1,19 @@
 import { createEvent, type AnyEnvelope, type Envelope } from '../src/contracts/envelope.ts';
-import type { OrderFilled } from '../src/contracts/events.ts';
+import type { OrderFilled, TradingSignal } from '../src/contracts/events.ts';
 import { topicsFor, type BrokerNamespace, type NamespaceTopics } from '../src/contracts/topics.ts';
 import type { ChainStore } from '../src/db/chain-store.ts';
 import type { ExecutionClient } from '../src/execution/client.ts';
 import type { Charges } from '../src/execution/fees.ts';
 import { derivedId } from '../src/ids.ts';
 import { fromWire } from '../src/market/quote.ts';
+import { toRupees } from '../src/money.ts';
 import { Once } from '../src/once.ts';
 import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
 import type { PipelineStats } from '../src/telemetry/stats.ts';
 
-const rupees = (paise: number) => paise / 100;
 
 export function feeBreakdown(c: Charges): OrderFilled['fee_breakdown'] {
-  return { brokerage: rupees(c.brokerage), stt: rupees(c.stt), transaction: rupees(c.transaction), ipft: rupees(c.ipft), sebi: rupees(c.sebi), gst: rupees(c.gst), stamp: rupees(c.stamp) };
+  return { brokerage: toRupees(c.brokerage), stt: toRupees(c.stt), transaction: toRupees(c.transaction), ipft: toRupees(c.ipft), sebi: toRupees(c.sebi), gst: toRupees(c.gst), stamp: toRupees(c.stamp) };
 }
 
 export interface ExecutionEnv {
@@ -26,13 +26,18 @@ export interface ExecutionEnv {
   readonly onPlaced?: (placed: Envelope<'order_placed'>) => void;
 }
 
+/** What every order event of a signal says of it (the order's id and price come on top). */
+function orderBase(ns: BrokerNamespace, s: TradingSignal, quantity: number) {
+  return { signal_id: s.signal_id, strategy_id: s.strategy_id, instrument_token: s.instrument_token, signal_type: s.signal_type, quantity, execution_mode: ns, timestamp: s.timestamp };
+}
+
 /**
  * The `order_placed` of a validated signal: its id is derived from the validation, so the order adopted
  * by reconciliation and the one the execution actor records for the same signal are one row.
  */
 export function placedEvent(ns: BrokerNamespace, validated: Envelope<'validated_signal'>, orderId: string, tag: string, now: number): Envelope<'order_placed'> {
   const s = validated.data.original_signal;
-  const data = { signal_id: s.signal_id, strategy_id: s.strategy_id, instrument_token: s.instrument_token, signal_type: s.signal_type, quantity: validated.data.validated_quantity, execution_mode: ns, timestamp: s.timestamp, order_id: orderId, price: s.price, tag };
+  const data = { ...orderBase(ns, s, validated.data.validated_quantity), order_id: orderId, price: s.price, tag };
   return createEvent({ type: 'order_placed', broker: ns, source: `execution/${ns}`, key: validated.key, data, cause: validated, now, id: derivedId(validated.id, 'placed') });
 }
 
@@ -67,7 +72,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
       // Marked executed only with a result in hand: a client that threw (an outage) is asked again.
       const result = await client.execute({ signal, quantity, quote });
       executed.first(signal.signal_id);
-      const base = { signal_id: signal.signal_id, strategy_id: signal.strategy_id, instrument_token: signal.instrument_token, signal_type: signal.signal_type, quantity, execution_mode: ns, timestamp: signal.timestamp };
+      const base = orderBase(ns, signal, quantity);
       const now = ctx.clock.now();
       const out: Envelope[] = [];
       if (result.kind === 'failed') {
@@ -78,7 +83,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
         const placed = placedEvent(ns, message, result.orderId, result.tag, now);
         out.push(placed);
         for (const f of result.kind === 'filled' ? result.fills : []) {
-          const data: OrderFilled = { ...base, quantity: f.quantity, order_id: result.orderId, fill_id: f.fillId, fill_price: rupees(f.price), fees: rupees(f.charges.total), fee_breakdown: feeBreakdown(f.charges), fee_schedule: f.charges.schedule };
+          const data: OrderFilled = { ...base, quantity: f.quantity, order_id: result.orderId, fill_id: f.fillId, fill_price: toRupees(f.price), fees: toRupees(f.charges.total), fee_breakdown: feeBreakdown(f.charges), fee_schedule: f.charges.schedule };
           out.push(createEvent({ type: 'order_filled', broker: ns, source, key: message.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', f.fillId) }));
           stats.count(ns, signal.strategy_id, 'fills');
         }

@@ -3,11 +3,11 @@ import type { OrderFilled } from '../src/contracts/events.ts';
 import { topicsFor } from '../src/contracts/topics.ts';
 import type { ChainStore } from '../src/db/chain-store.ts';
 import { KiteError } from '../src/errors.ts';
-import { partCharges, type FeeModel } from '../src/execution/fees.ts';
+import { feeSegmentOf, partCharges, type FeeModel } from '../src/execution/fees.ts';
 import { derivedId } from '../src/ids.ts';
 import type { InstrumentCatalogue } from '../src/market/instruments.ts';
 import { istDate } from '../src/market/market-hours.ts';
-import { toPaise } from '../src/money.ts';
+import { toPaise, toRupees } from '../src/money.ts';
 import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
 import type { PipelineStats } from '../src/telemetry/stats.ts';
 import type { KiteApi } from '../src/zerodha/kite-api.ts';
@@ -45,7 +45,6 @@ export interface TrackerEnv {
 
 const topics = topicsFor('zerodha');
 const source = 'execution/zerodha';
-const rupees = (paise: number) => paise / 100;
 
 /**
  * The order tracker: follows each live order to its end and makes its events, one `order_filled` per Kite
@@ -126,8 +125,7 @@ async function advance(env: TrackerEnv, o: LiveOrder, status: Status, publish: (
   const trades = await env.api.orderTrades(o.orderId);
   const p = progressOf(o, trades, status);
   const d = placed.data;
-  const instrument = env.catalogue.get(d.instrument_token);
-  const segment = instrument?.kind === 'future' ? 'futures' : 'equity_intraday';
+  const segment = feeSegmentOf(env.catalogue.get(d.instrument_token));
   let turnover = o.turnover;
   for (const t of p.trades) {
     const price = tradePrice(t);
@@ -135,7 +133,7 @@ async function advance(env: TrackerEnv, o: LiveOrder, status: Status, publish: (
     const charges = partCharges(env.fees, d.signal_type, turnover, price * t.quantity, segment, tradeDay);
     if (!charges) throw new KiteError('DataException', `no ${segment} fee schedule was in force on ${tradeDay}: add one to fees`, { retriable: false });
     turnover += price * t.quantity;
-    const data: OrderFilled = { ...base(placed), quantity: t.quantity, fill_id: t.trade_id, fill_price: rupees(price), fees: rupees(charges.total), fee_breakdown: feeBreakdown(charges), fee_schedule: charges.schedule };
+    const data: OrderFilled = { ...base(placed), quantity: t.quantity, fill_id: t.trade_id, fill_price: toRupees(price), fees: toRupees(charges.total), fee_breakdown: feeBreakdown(charges), fee_schedule: charges.schedule };
     publish(topics.ordersFilled, createEvent({ type: 'order_filled', broker: 'zerodha', source, key: placed.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', t.trade_id) }));
   }
   if (p.failed) {
@@ -144,7 +142,8 @@ async function advance(env: TrackerEnv, o: LiveOrder, status: Status, publish: (
   }
 }
 
+/** The order's own fields, as its fills and failure repeat them. */
 function base(placed: Envelope<'order_placed'>) {
-  const d = placed.data;
-  return { ...(d.signal_id ? { signal_id: d.signal_id } : {}), strategy_id: d.strategy_id, instrument_token: d.instrument_token, signal_type: d.signal_type, order_id: d.order_id, execution_mode: 'zerodha' as const, timestamp: d.timestamp };
+  const { price: _price, tag: _tag, quantity: _quantity, ...order } = placed.data;
+  return order;
 }

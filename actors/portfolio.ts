@@ -3,6 +3,7 @@ import type { ChainStore } from '../src/db/chain-store.ts';
 import type { PnlSnapshot } from '../src/contracts/events.ts';
 import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
 import type { PriceBook } from '../src/market/price-book.ts';
+import { toRupees } from '../src/money.ts';
 import type { PortfolioBook } from '../src/portfolio/book.ts';
 import { averagePrice, unrealized } from '../src/portfolio/position.ts';
 import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
@@ -13,7 +14,6 @@ export interface SnapshotTick {
 
 export type PortfolioMessage = AnyEnvelope | SnapshotTick;
 
-const rupees = (paise: number) => paise / 100;
 
 /** The snapshot of one strategy's account (or of all of them, `strategyId` null), marked at `mark`. */
 export function snapshotOf(book: PortfolioBook, strategyId: string | null, mark: (t: number) => number | undefined, timestamp: string): PnlSnapshot {
@@ -32,10 +32,10 @@ export function snapshotOf(book: PortfolioBook, strategyId: string | null, mark:
       const u = unrealized(p, last);
       realized += p.realized;
       open += u;
-      if (strategyId !== null) positions.push({ instrument_token: token, quantity: p.quantity, average_price: Math.abs(rupees(averagePrice(p))), last_price: last === undefined ? null : rupees(last), realized_pnl: rupees(p.realized), unrealized_pnl: rupees(u) });
+      if (strategyId !== null) positions.push({ instrument_token: token, quantity: p.quantity, average_price: Math.abs(toRupees(averagePrice(p))), last_price: last === undefined ? null : toRupees(last), realized_pnl: toRupees(p.realized), unrealized_pnl: toRupees(u) });
     }
   }
-  return { strategy_id: strategyId, positions, realized_pnl: rupees(realized), unrealized_pnl: rupees(open), fees: rupees(fees), cash: rupees(cash), timestamp };
+  return { strategy_id: strategyId, positions, realized_pnl: toRupees(realized), unrealized_pnl: toRupees(open), fees: toRupees(fees), cash: toRupees(cash), timestamp };
 }
 
 /**

@@ -12,6 +12,26 @@ export interface Clock {
   schedule(ms: number, fn: () => void): Timer;
 }
 
+/**
+ * Calls `fn` every `ms` of the clock's time until cancelled, each time once the last call has finished
+ * (a slow call is never overlapped or queued behind). `fn` handles its own failures; one that rejects
+ * is simply called again next time.
+ */
+export function every(clock: Clock, ms: number, fn: () => unknown): Timer {
+  let cancelled = false;
+  let timer: Timer;
+  const next = () => {
+    if (!cancelled) timer = clock.schedule(ms, () => void Promise.resolve().then(fn).then(next, next));
+  };
+  next();
+  return {
+    cancel: () => {
+      cancelled = true;
+      timer.cancel();
+    },
+  };
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(ms, fn) {

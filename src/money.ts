@@ -4,6 +4,11 @@
  */
 export type Paise = number;
 
+/** Paise as rupees, for the wire and the screen. */
+export function toRupees(paise: Paise): number {
+  return paise / 100;
+}
+
 export function toPaise(rupees: number): Paise {
   return Math.round(rupees * 100);
 }

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../clock.ts';
+import { every, type Clock, type Timer } from '../clock.ts';
 import type { DivergenceSide } from '../contracts/divergence.ts';
 import { createEvent } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
@@ -18,47 +18,19 @@ const ended = (s: DivergenceSide) => s.outcome !== 'open' && (s.outcome !== 'par
  * chains' outcomes meet, whichever instance, restart or order they came in. Each chain's event has an id
  * derived from its signal, so one published again after a restart is recognisably the same.
  */
-export class DivergenceFeed {
-  private readonly published = new Set<string>();
-  private timer: Timer | undefined;
-  private stopped = false;
-  private readonly db: Database;
-  private readonly producer: Outbox;
-  private readonly clock: Clock;
-  private readonly log: Logger;
-  private readonly everyMs: number;
-
-  constructor(db: Database, producer: Outbox, clock: Clock, log: Logger, everyMs: number) {
-    this.db = db;
-    this.producer = producer;
-    this.clock = clock;
-    this.log = log;
-    this.everyMs = everyMs;
-  }
-
-  start(): void {
-    this.timer = this.clock.schedule(this.everyMs, () => void this.publishEnded().finally(() => !this.stopped && this.start()));
-  }
-
-  /** Publishes the chains that have ended since the last look; resolves with how many. */
-  async publishEnded(): Promise<number> {
+export function startDivergenceFeed(db: Database, producer: Outbox, clock: Clock, log: Logger, everyMs: number): Timer {
+  const published = new Set<string>();
+  return every(clock, everyMs, async () => {
     try {
-      const { chains } = await ledgerDivergence(this.db);
-      const now = this.clock.now();
-      const fresh = chains.filter((c) => ended(c.paper) && ended(c.live) && !this.published.has(c.signal_id));
+      const { chains } = await ledgerDivergence(db);
+      const now = clock.now();
+      const fresh = chains.filter((c) => ended(c.paper) && ended(c.live) && !published.has(c.signal_id));
       const topic = topicsFor('zerodha').divergence;
       const records = fresh.map((data) => new EventRecord(topic, createEvent({ type: 'chain_divergence', broker: 'zerodha', source: 'divergence/zerodha', key: data.strategy_id, data, now, id: derivedId(data.signal_id, 'divergence') }), {}));
-      await publishConfirmed(this.producer, records);
-      for (const c of fresh) this.published.add(c.signal_id);
-      return fresh.length;
+      await publishConfirmed(producer, records);
+      for (const c of fresh) published.add(c.signal_id);
     } catch (e) {
-      this.log.warn({ err: e }, 'the paper-versus-live divergence could not be read from the ledger: tried again shortly');
-      return 0;
+      log.warn({ err: e }, 'the paper-versus-live divergence could not be read from the ledger: tried again shortly');
     }
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.timer?.cancel();
-  }
+  });
 }

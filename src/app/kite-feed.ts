@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kiteFeed, type KiteFeedMessage } from '../../actors/kite-feed.ts';
 import type { OrderUpdate } from '../../actors/order-tracker.ts';
+import { every } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { KiteTicker } from '../feeds/kite/ticker.ts';
 import type { Logger } from '../log.ts';
@@ -58,23 +59,15 @@ export function startKiteFeed(o: KiteFeedOptions): KiteFeedHandle {
   const supervisor = system.root.spawnSupervisor({ name: 'kite-feed', policy: config.supervision });
   self = supervisor.spawn({ name: 'ticker', behaviour: kiteFeed({ ticker, mode: 'full', counted: (n) => (published = n) }) });
   o.session.onChange(() => self?.tell({ kind: 'token_changed' }));
-  let stopped = false;
-  let timer: { cancel(): void } | undefined;
-  const refresh = () => {
-    void o
+  const refresh = () =>
+    o
       .wanted()
       .then((tokens) => self?.tell({ kind: 'want', tokens }))
-      .catch((e: unknown) => log.warn({ err: e }, 'could not read which instruments the strategies trade: asked again shortly'))
-      .finally(() => {
-        if (!stopped) timer = system.clock.schedule(REFRESH_MS, refresh);
-      });
-  };
-  refresh();
+      .catch((e: unknown) => log.warn({ err: e }, 'could not read which instruments the strategies trade: asked again shortly'));
+  void refresh();
+  const timer = every(system.clock, REFRESH_MS, refresh);
   return {
     published: () => published,
-    stop: () => {
-      stopped = true;
-      timer?.cancel();
-    },
+    stop: () => timer.cancel(),
   };
 }

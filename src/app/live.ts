@@ -5,10 +5,9 @@ import { sessionKey, sessionsNotStoredBecause, SessionStore } from '../db/sessio
 import { ConfigError } from '../errors.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { keepSecret, type Logger } from '../log.ts';
-import { KiteApi } from '../zerodha/kite-api.ts';
-import { KiteSession } from '../zerodha/session.ts';
+import { kiteSession, type KiteSession } from '../zerodha/session.ts';
 import { API_SECRET_VAR } from '../zerodha/settings.ts';
-import { kiteGate, ZerodhaVenue } from './zerodha-venue.ts';
+import { ZerodhaVenue } from './zerodha-venue.ts';
 
 /** The Kite app's credentials, or a ConfigError naming what is missing. */
 export function kiteCredentials(config: Config, env: Record<string, string | undefined> = process.env): { apiKey: string; apiSecret: string } {
@@ -35,9 +34,7 @@ export async function openKiteSession(config: Config, clock: Clock, log: Logger,
   if (!apiKey) throw new ConfigError(["zerodha.apiKey (KITE_API_KEY) is not set: Kite's market data needs your Kite Connect app's API key"]);
   const { store, why } = sessionStoreOf(db, clock);
   if (!store) throw new ConfigError([`the Kite feed needs the session a login stored, and ${why}`]);
-  const { limits, apiUrl, timeoutMs, sessionCheckMs, userId } = config.zerodha;
-  const api = new KiteApi({ apiKey, apiUrl, timeoutMs, gate: kiteGate(clock, limits) });
-  const session = new KiteSession({ api, apiKey, userId, store, clock, log: log.child({ component: 'zerodha' }), checkMs: sessionCheckMs });
+  const { session } = kiteSession({ settings: config.zerodha, apiKey, store, clock, log: log.child({ component: 'zerodha' }) });
   await session.start();
   return { session, apiKey };
 }

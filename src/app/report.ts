@@ -1,7 +1,7 @@
 import type { BrokerHealth } from '../bus/health.ts';
 import type { BrokerNamespace } from '../contracts/topics.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
-import { formatRupees } from '../money.ts';
+import { formatRupees, toRupees } from '../money.ts';
 import type { Pipeline, StartupProgress } from './pipeline.ts';
 
 /** What the status line and the summary show: counts from the stats, money from the books. */
@@ -72,7 +72,6 @@ export interface SummaryData {
   readonly suppressed: number;
 }
 
-const rupees = (paise: number) => paise / 100;
 
 /** The run's outcome as data: what `--json` prints and the table is made from. */
 export function summaryData(p: Pipeline, catalogue: InstrumentCatalogue): SummaryData {
@@ -93,10 +92,10 @@ export function summaryData(p: Pipeline, catalogue: InstrumentCatalogue): Summar
       cash += t.cash;
       const positions = [...(book?.account(id).positions ?? [])].filter(([, pos]) => pos.quantity !== 0).map(([tok, pos]) => ({ instrument: symbol(tok), token: tok, quantity: pos.quantity }));
       const instruments = running.get(id)?.instruments ?? positions.map((x) => x.token);
-      strategies.push({ namespace: ns, strategy: id, running: running.has(id), instruments: instruments.map(symbol), ticks: c.ticks, signals: book ? c.validated + c.rejected : c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: rupees(t.realized), unrealized: rupees(t.unrealized), fees: rupees(t.fees), net: rupees(t.net), cash: rupees(t.cash) });
+      strategies.push({ namespace: ns, strategy: id, running: running.has(id), instruments: instruments.map(symbol), ticks: c.ticks, signals: book ? c.validated + c.rejected : c.signals, rejected: c.rejected, fills: c.fills, failed: c.failed, positions, realized: toRupees(t.realized), unrealized: toRupees(t.unrealized), fees: toRupees(t.fees), net: toRupees(t.net), cash: toRupees(t.cash) });
     }
     const n = p.stats.outcomesOf(ns);
-    totals.push({ namespace: ns, signals: book ? n.validated + n.rejected : p.stats.signals, rejected: n.rejected, fills: n.fills, failed: n.failed, net: rupees(netPnl(p, ns)), cash: rupees(cash), state: book ? (p.engines.get(ns)?.state ?? 'ACTIVE') : 'CHAIN ELSEWHERE' });
+    totals.push({ namespace: ns, signals: book ? n.validated + n.rejected : p.stats.signals, rejected: n.rejected, fills: n.fills, failed: n.failed, net: toRupees(netPnl(p, ns)), cash: toRupees(cash), state: book ? (p.engines.get(ns)?.state ?? 'ACTIVE') : 'CHAIN ELSEWHERE' });
   }
   return { strategies, totals, rejections: Object.fromEntries(p.stats.rejections), ticks: p.ticks, suppressed: p.stats.suppressed };
 }

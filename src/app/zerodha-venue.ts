@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { placedEvent } from '../../actors/execution.ts';
 import { orderTracker, type TrackerMessage } from '../../actors/order-tracker.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
-import type { Clock, Timer } from '../clock.ts';
+import { every, type Clock, type Timer } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { createEvent, type Envelope } from '../contracts/envelope.ts';
 import type { ReconciliationFinding } from '../contracts/events.ts';
@@ -24,14 +24,12 @@ import type { Outbox } from '../runtime/outbox.ts';
 import { publishConfirmed } from '../runtime/outbox.ts';
 import type { PipelineStats } from '../telemetry/stats.ts';
 import { startCallbackServer } from '../zerodha/callback-server.ts';
-import { KiteApi } from '../zerodha/kite-api.ts';
+import type { KiteApi } from '../zerodha/kite-api.ts';
 import { LiveOrders } from '../zerodha/live-orders.ts';
 import { reconcile, type LedgerDay } from '../zerodha/reconcile.ts';
-import { SendGate } from '../zerodha/send-gate.ts';
-import type { ZerodhaSettings } from '../zerodha/settings.ts';
-import { KiteSession } from '../zerodha/session.ts';
+import { kiteSession, type KiteSession } from '../zerodha/session.ts';
 import { ZerodhaClient } from '../zerodha/zerodha-client.ts';
-import { DivergenceFeed } from './divergence-feed.ts';
+import { startDivergenceFeed } from './divergence-feed.ts';
 
 /** What the chain gives a live venue when it starts the venue's namespace. */
 export interface VenueContext {
@@ -67,32 +65,22 @@ export class ZerodhaVenue {
   readonly session: KiteSession;
   readonly orders = new LiveOrders();
   readonly client: ZerodhaClient;
-  readonly gate: SendGate;
   private tracker: ActorRef<TrackerMessage> | undefined;
   private ctx: VenueContext | undefined;
   private pollTimer: Timer | undefined;
   /** A poll is in the tracker's hands: the next waits for it. */
   private polling = false;
   private callbacks: Server | undefined;
-  private divergence: DivergenceFeed | undefined;
-  private stopped = false;
+  private divergence: Timer | undefined;
   private readonly o: ZerodhaVenueOptions;
 
   constructor(o: ZerodhaVenueOptions) {
     this.o = o;
-    const { limits, apiUrl, timeoutMs, sessionCheckMs, userId, placeAttempts } = o.config.zerodha;
-    this.gate = kiteGate(o.clock, limits);
+    const settings = o.config.zerodha;
     const log = o.log.child({ component: 'zerodha' });
-    this.api = new KiteApi({
-      apiKey: o.apiKey,
-      apiUrl,
-      timeoutMs,
-      gate: this.gate,
-      onSessionEnded: (e) => this.session.ended(e),
-      onUnreadable: (what, problem, entry) => log.error({ problem, entry }, `a ${what} from Kite that does not parse: left out (reconcile it by hand)`),
-    });
-    this.session = new KiteSession({ api: this.api, apiKey: o.apiKey, userId, store: o.sessions, clock: o.clock, log, checkMs: sessionCheckMs });
-    this.client = new ZerodhaClient({ api: this.api, session: this.session, orders: this.orders, catalogue: o.catalogue, clock: o.clock, log, attempts: placeAttempts, settleMs: o.config.zerodha.settleMs, maxSignalAgeMs: o.config.zerodha.maxSignalAgeMs });
+    const onUnreadable = (what: string, problem: string, entry: unknown) => log.error({ problem, entry }, `a ${what} from Kite that does not parse: left out (reconcile it by hand)`);
+    ({ api: this.api, session: this.session } = kiteSession({ settings, apiKey: o.apiKey, store: o.sessions, clock: o.clock, log, onUnreadable }));
+    this.client = new ZerodhaClient({ api: this.api, session: this.session, orders: this.orders, catalogue: o.catalogue, clock: o.clock, log, attempts: settings.placeAttempts, settleMs: settings.settleMs, maxSignalAgeMs: settings.maxSignalAgeMs });
   }
 
   /** Spawns the tracker, restores the day's open orders from the ledger, takes the session and reconciles. */
@@ -119,11 +107,8 @@ export class ZerodhaVenue {
     await this.session.start();
     const s = this.session.current;
     if (s.kind === 'none') this.o.log.warn({ why: s.why }, 'no Kite session: live orders fail with SESSION_EXPIRED until a login (alpha-panda session login)');
-    this.schedulePoll();
-    if (this.o.db) {
-      this.divergence = new DivergenceFeed(this.o.db, ctx.producer, this.o.clock, this.o.log.child({ component: 'divergence' }), config.zerodha.divergenceMs);
-      this.divergence.start();
-    }
+    this.pollTimer = every(this.o.clock, config.zerodha.pollMs, () => this.session.current.kind === 'active' && this.poll());
+    if (this.o.db) this.divergence = startDivergenceFeed(this.o.db, ctx.producer, this.o.clock, this.o.log.child({ component: 'divergence' }), config.zerodha.divergenceMs);
     return { onPlaced: (e) => this.tracker?.tell({ kind: 'placed', event: e }) };
   }
 
@@ -197,20 +182,11 @@ export class ZerodhaVenue {
   }
 
   stop(): void {
-    this.stopped = true;
     this.pollTimer?.cancel();
-    this.divergence?.stop();
+    this.divergence?.cancel();
     this.session.stop();
     this.callbacks?.close();
     this.callbacks?.closeAllConnections();
-  }
-
-  private schedulePoll(): void {
-    if (this.stopped) return;
-    this.pollTimer = this.o.clock.schedule(this.o.config.zerodha.pollMs, () => {
-      if (this.session.current.kind === 'active') this.poll();
-      this.schedulePoll();
-    });
   }
 
   private poll(): void {
@@ -218,21 +194,6 @@ export class ZerodhaVenue {
     this.polling = true;
     this.tracker.tell({ kind: 'poll' });
   }
-}
-
-/**
- * Kite counts a request when it arrives, and requests sent a window apart can arrive closer together
- * (network jitter): each window is held a little longer than Kite's, so a burst never meets a 429.
- */
-const JITTER_MS = 100;
-
-/** One gate per API key: every request, and orders in their second and minute windows (the day is risk's). */
-export function kiteGate(clock: Clock, limits: ZerodhaSettings['limits']): SendGate {
-  return new SendGate(clock, {
-    requests: { max: limits.requestsPerSecond, ms: 1000 + JITTER_MS },
-    ordersSecond: { max: limits.ordersPerSecond, ms: 1000 + JITTER_MS },
-    ordersMinute: { max: limits.ordersPerMinute, ms: 60_000 + JITTER_MS },
-  });
 }
 
 /** The history's records of today (IST): before today's first trade the ledger's latest day is yesterday. */

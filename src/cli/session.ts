@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { kiteCredentials, sessionStoreOf } from '../app/live.ts';
-import { kiteGate } from '../app/zerodha-venue.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { Database } from '../db/database.ts';
@@ -10,8 +9,8 @@ import { readLock } from '../db/lock.ts';
 import { ConfigError, KiteError, LoginRefused, SessionExpired } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { startCallbackServer } from '../zerodha/callback-server.ts';
-import { KiteApi } from '../zerodha/kite-api.ts';
-import { KiteSession } from '../zerodha/session.ts';
+import type { KiteApi } from '../zerodha/kite-api.ts';
+import { kiteSession, type KiteSession } from '../zerodha/session.ts';
 
 type Setup = () => { config: Config; log: Logger };
 
@@ -38,8 +37,7 @@ async function withSession<T>(setup: Setup, fn: (s: KiteSession, ctx: { config: 
     await db.migrate();
     const { store, why } = sessionStoreOf(db, systemClock);
     if (!store) throw new ConfigError([why!]);
-    const api = new KiteApi({ apiKey, apiUrl: config.zerodha.apiUrl, timeoutMs: config.zerodha.timeoutMs, gate: kiteGate(systemClock, config.zerodha.limits) });
-    const session = new KiteSession({ api, apiKey, userId: config.zerodha.userId, store, clock: systemClock, log, checkMs: 60_000 });
+    const { api, session } = kiteSession({ settings: config.zerodha, apiKey, store, clock: systemClock, log });
     try {
       await session.start();
       return await fn(session, { config, apiKey, apiSecret, api, log });

@@ -1,6 +1,6 @@
 import { ChainDivergence, type DivergenceSide, type Mismatch, type SideOutcome } from '../contracts/divergence.ts';
 import type { BrokerNamespace } from '../contracts/topics.ts';
-import { mulDivRound, toPaise, type Paise } from '../money.ts';
+import { mulDivRound, toPaise, toRupees, type Paise } from '../money.ts';
 
 /**
  * Paper against live, per signal traded both ways. Pure: ledger rows in, divergences out. Sums stay in
@@ -58,7 +58,6 @@ const PAPER: BrokerNamespace = 'paper';
 const LIVE: BrokerNamespace = 'zerodha';
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-const rupees = (paise: Paise) => paise / 100;
 /** n / d in basis points, to a hundredth of one. */
 const bps = (n: number, d: number) => mulDivRound(n, 1_000_000, d) / 100;
 const isFilled = (o: SideOutcome) => o === 'filled' || o === 'partially_filled';
@@ -110,11 +109,11 @@ function presented(s: SideSummary, signalPrice: Paise) {
     fills: s.fills,
     reason_code: s.reasonCode,
     order_id: s.orderId,
-    average_price: q ? rupees(mulDivRound(s.notionalPaise, 1, q)) : null,
-    slippage: q ? rupees(mulDivRound(cost, 1, q)) : null,
+    average_price: q ? toRupees(mulDivRound(s.notionalPaise, 1, q)) : null,
+    slippage: q ? toRupees(mulDivRound(cost, 1, q)) : null,
     slippage_bps: q ? bps(cost, q * signalPrice) : null,
-    slippage_cost: rupees(cost),
-    fees: rupees(s.feesPaise),
+    slippage_cost: toRupees(cost),
+    fees: toRupees(s.feesPaise),
     first_fill_ms: s.firstFillMs,
     last_fill_ms: s.lastFillMs,
   };
@@ -144,15 +143,15 @@ export function compareChain(paper: SideSummary, live: SideSummary): ChainDiverg
     instrument_token: paper.instrumentToken,
     side: paper.side,
     quantity: paper.quantity,
-    signal_price: rupees(price),
+    signal_price: toRupees(price),
     paper: presented(paper, price),
     live: presented(live, price),
     differences: {
       filled_quantity: ql - qp,
-      fees: rupees(live.feesPaise - paper.feesPaise),
-      average_price: both ? rupees(mulDivRound(apart, 1, qp * ql)) : null,
+      fees: toRupees(live.feesPaise - paper.feesPaise),
+      average_price: both ? toRupees(mulDivRound(apart, 1, qp * ql)) : null,
       average_price_bps: both ? bps(sign * apart, qp * ql * price) : null,
-      slippage_cost: both ? rupees(slippageCost(live, price) - slippageCost(paper, price)) : null,
+      slippage_cost: both ? toRupees(slippageCost(live, price) - slippageCost(paper, price)) : null,
     },
     mismatch: mismatchOf(paper, live),
     timestamp: paper.signalAt.toISOString(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Instrument } from '../market/instruments.ts';
 import { applyRate, perCroreRate, percentRate, type Paise, type Rate } from '../money.ts';
 
 /**
@@ -9,6 +10,9 @@ import { applyRate, perCroreRate, percentRate, type Paise, type Rate } from '../
  */
 export const FeeSegment = z.enum(['equity_intraday', 'futures']);
 export type FeeSegment = z.infer<typeof FeeSegment>;
+
+/** The schedule segment an instrument's orders are charged by: futures, or equity intraday (MIS). */
+export const feeSegmentOf = (instrument: Pick<Instrument, 'kind'> | undefined): FeeSegment => (instrument?.kind === 'future' ? 'futures' : 'equity_intraday');
 
 const Percent = z.number().min(0).max(100);
 

@@ -5,7 +5,7 @@ import type { PriceBook } from '../market/price-book.ts';
 import { toPaise } from '../money.ts';
 import { uniformFor } from '../random.ts';
 import type { ExecutionClient, ExecutionResult, OrderRequest } from './client.ts';
-import type { FeeModel } from './fees.ts';
+import { feeSegmentOf, type FeeModel } from './fees.ts';
 import { paperFillPrice } from './fills.ts';
 import { orderTag } from './order-tag.ts';
 
@@ -49,7 +49,7 @@ export class PaperClient implements ExecutionClient {
     const u = uniformFor(this.settings.seed, `${signal.strategy_id}|${token}|${signal.signal_type}|${signal.timestamp}|${quantity}`);
     const fillPrice = paperFillPrice(signal.signal_type, market, instrument.tick, this.settings.slippageBps, u);
     const tradeDate = istDate(Date.parse(signal.timestamp));
-    const segment = instrument.kind === 'future' ? 'futures' : 'equity_intraday';
+    const segment = feeSegmentOf(instrument);
     const charges = this.fees(signal.signal_type, fillPrice * quantity, segment, tradeDate);
     if (!charges) return { kind: 'failed', orderId: null, code: 'NO_FEE_SCHEDULE', message: `no ${segment} fee schedule was in force on ${tradeDate}: add one to fees` };
     return { kind: 'filled', orderId, tag: orderTag(signal.signal_id), price: toPaise(signal.price), fills: [{ fillId: '1', quantity, price: fillPrice, charges }] };

@@ -1,6 +1,6 @@
 import type { MarketTick } from '../contracts/events.ts';
 import type { Instrument } from '../market/instruments.ts';
-import { roundToTick, type Paise } from '../money.ts';
+import { roundToTick, toRupees, type Paise } from '../money.ts';
 import { seededRandom, type Random } from '../random.ts';
 
 export interface SimLane {
@@ -15,7 +15,6 @@ function gaussian(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
-const rupees = (p: Paise) => p / 100;
 
 /**
  * A seeded random walk per instrument, starting from the catalogue's reference price, moving in the
@@ -57,14 +56,14 @@ export class SimMarket {
     lane.volume += lastQuantity;
     const spread = tick * (1 + Math.floor(this.random() * 2));
     const level = (side: 1 | -1, i: number) => ({
-      price: rupees(Math.max(tick, lane.price + side * (spread + i * tick))),
+      price: toRupees(Math.max(tick, lane.price + side * (spread + i * tick))),
       quantity: 1 + Math.floor(this.random() * 500),
       orders: 1 + Math.floor(this.random() * 10),
     });
     const iso = new Date(ts).toISOString();
     return {
       instrument_token: lane.instrument.token,
-      last_price: rupees(lane.price),
+      last_price: toRupees(lane.price),
       last_quantity: lastQuantity,
       volume: lane.volume,
       depth: { buy: [0, 1, 2, 3, 4].map((i) => level(-1, i)), sell: [0, 1, 2, 3, 4].map((i) => level(1, i)) },

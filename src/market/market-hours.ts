@@ -11,7 +11,7 @@ export const MarketHours = z.strictObject({
 });
 export type MarketHours = z.infer<typeof MarketHours>;
 
-const IST_OFFSET_MS = (5 * 60 + 30) * 60_000; // India has no daylight saving time
+export const IST_OFFSET_MS = (5 * 60 + 30) * 60_000; // India has no daylight saving time
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 

@@ -1,6 +1,4 @@
-import { parseIst } from '../market/market-hours.ts';
-
-const IST_OFFSET_MS = 330 * 60_000;
+import { IST_OFFSET_MS, parseIst } from '../market/market-hours.ts';
 
 /**
  * Kite's times ("2022-03-03 09:24:25") are IST wall-clock times without a zone: read as UTC they would be

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import type { ZerodhaSettings } from './settings.ts';
 
 /** A limit of `max` sends in any `ms` window. */
 export interface Window {
@@ -63,4 +64,19 @@ export class SendGate {
     if (!l) throw new RangeError(`no rate window named '${name}'`);
     return l;
   }
+}
+
+/**
+ * Kite counts a request when it arrives, and requests sent a window apart can arrive closer together
+ * (network jitter): each window is held a little longer than Kite's, so a burst never meets a 429.
+ */
+const JITTER_MS = 100;
+
+/** One gate per API key: every request, and orders in their second and minute windows (the day is risk's). */
+export function kiteGate(clock: Clock, limits: ZerodhaSettings['limits']): SendGate {
+  return new SendGate(clock, {
+    requests: { max: limits.requestsPerSecond, ms: 1000 + JITTER_MS },
+    ordersSecond: { max: limits.ordersPerSecond, ms: 1000 + JITTER_MS },
+    ordersMinute: { max: limits.ordersPerMinute, ms: 60_000 + JITTER_MS },
+  });
 }

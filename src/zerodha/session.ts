@@ -1,11 +1,24 @@
-import type { Clock, Timer } from '../clock.ts';
+import { every, type Clock, type Timer } from '../clock.ts';
 import type { BrokerSession, SessionStore } from '../db/session-store.ts';
 import { ConfigError, KiteError } from '../errors.ts';
 import { keepSecret, type Logger } from '../log.ts';
 import { sessionExpiry } from './ist-time.ts';
-import type { KiteApi } from './kite-api.ts';
+import { KiteApi, type KiteApiOptions } from './kite-api.ts';
+import { kiteGate } from './send-gate.ts';
+import type { ZerodhaSettings } from './settings.ts';
 
 export type SessionState = { readonly kind: 'active'; readonly session: BrokerSession } | { readonly kind: 'none'; readonly why: string };
+
+/**
+ * The Kite API and the session it runs on, as every process makes them: one rate gate for the API key,
+ * and every TokenException ending the session.
+ */
+export function kiteSession(o: { settings: ZerodhaSettings; apiKey: string; store: SessionStore | undefined; clock: Clock; log: Logger; onUnreadable?: KiteApiOptions['onUnreadable'] }): { api: KiteApi; session: KiteSession } {
+  const { settings, apiKey, clock, log } = o;
+  const api: KiteApi = new KiteApi({ apiKey, apiUrl: settings.apiUrl, timeoutMs: settings.timeoutMs, gate: kiteGate(clock, settings.limits), onSessionEnded: (e) => session.ended(e), ...(o.onUnreadable ? { onUnreadable: o.onUnreadable } : {}) });
+  const session = new KiteSession({ api, apiKey, userId: settings.userId, store: o.store, clock, log, checkMs: settings.sessionCheckMs });
+  return { api, session };
+}
 
 export interface KiteSessionOptions {
   readonly api: KiteApi;
@@ -31,7 +44,6 @@ export class KiteSession {
   private readonly o: KiteSessionOptions;
   private expiryTimer: Timer | undefined;
   private checkTimer: Timer | undefined;
-  private stopped = false;
   private readonly listeners: Array<(s: SessionState) => void> = [];
   /** Tokens Kite refused: still stored (unexpired by the clock) but never taken again. */
   private readonly refused = new Set<string>();
@@ -56,7 +68,8 @@ export class KiteSession {
   /** Takes a stored session if there is one, and keeps looking while there is none. */
   async start(): Promise<void> {
     await this.lookInStore();
-    this.scheduleCheck();
+    // Without a session, the store is looked at again (lookInStore does nothing while one is active).
+    if (this.o.store) this.checkTimer = every(this.o.clock, this.o.checkMs, () => this.lookInStore());
   }
 
   /** Exchanges a login's request_token for a session, stores it, and resumes live trading. */
@@ -91,7 +104,6 @@ export class KiteSession {
   }
 
   stop(): void {
-    this.stopped = true;
     this.expiryTimer?.cancel();
     this.checkTimer?.cancel();
   }
@@ -117,7 +129,6 @@ export class KiteSession {
       else this.o.log.info({ why }, 'Kite session ended');
       this.emit();
     }
-    this.scheduleCheck();
   }
 
   private async lookInStore(): Promise<void> {
@@ -132,15 +143,6 @@ export class KiteSession {
       if (this.state.why !== why) this.o.log.error({ why }, 'the stored Kite session cannot be used');
       this.state = { kind: 'none', why };
     }
-  }
-
-  private scheduleCheck(): void {
-    if (this.stopped || !this.o.store) return;
-    this.checkTimer?.cancel();
-    this.checkTimer = this.o.clock.schedule(this.o.checkMs, () => {
-      if (this.stopped || this.state.kind === 'active') return;
-      void this.lookInStore().finally(() => this.state.kind === 'none' && this.scheduleCheck());
-    });
   }
 
   private emit(): void {

@@ -3,8 +3,9 @@ import { Database } from '../../src/db/database.ts';
 import { rootLogger } from '../../src/log.ts';
 import { KiteServer } from '../kite/server.ts';
 import { spawnCli, type RunningCli } from '../support/cli.ts';
+import { waitFor } from '../support/harness.ts';
 import { freshPostgres, type TestDatabase } from '../support/databases.ts';
-import { freePort, INFY, LIVE_STRATEGIES, liveEnv, swing, until } from '../support/live.ts';
+import { freePort, INFY, LIVE_STRATEGIES, liveEnv, swing } from '../support/live.ts';
 
 /**
  * The CLI as a trader runs it live, killed with -9 while Kite holds an order it accepted and the process
@@ -56,7 +57,7 @@ describe('a live run killed mid-placement', () => {
 
       const second = spawnCli(runArgs, env);
       await second.waitFor(() => second.err.includes('adopted, not placed again'), 60_000, 'the order to be adopted');
-      await until(() => server.trades().length >= killedWith, 'the order to fill at Kite');
+      await waitFor(() => server.trades().length >= killedWith, 'the order to fill at Kite', 20_000);
       // The tracker's poll (300 ms here) records the fills; then a clean stop.
       await new Promise((r) => setTimeout(r, 1500));
       second.kill('SIGINT');

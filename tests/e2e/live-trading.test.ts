@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
 import { run, type RunResult } from '../../src/app/run.ts';
 import type { Config } from '../../src/config/schema.ts';
-import type { AnyEnvelope, Envelope } from '../../src/contracts/envelope.ts';
+import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
 import { topicsFor, type BrokerNamespace } from '../../src/contracts/topics.ts';
 import { Database } from '../../src/db/database.ts';
 import { feeModel } from '../../src/execution/fees.ts';
@@ -13,8 +13,8 @@ import { isOurTag, orderTag } from '../../src/execution/order-tag.ts';
 import { rootLogger } from '../../src/log.ts';
 import { toPaise } from '../../src/money.ts';
 import { KiteServer } from '../kite/server.ts';
-import { makeTransport, recordTopics } from '../support/harness.ts';
-import { freePort, INFY, liveConfig, loginThroughRedirect, publishTicks, SESSION_KEY, swing, until } from '../support/live.ts';
+import { makeTransport, recordTopics, waitFor } from '../support/harness.ts';
+import { freePort, INFY, liveConfig, loginThroughRedirect, publishTicks, SESSION_KEY, swing } from '../support/live.ts';
 import { decodeAll, expectBookMatchesFills, expectChainsIntact, keepOpen } from '../support/pipeline.ts';
 
 /**
@@ -36,7 +36,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function kite(o: ConstructorParameters<typeof Object>[0] & Parameters<typeof KiteServer.start>[0] = {}): Promise<KiteServer> {
+async function kite(o: Parameters<typeof KiteServer.start>[0] = {}): Promise<KiteServer> {
   const s = await KiteServer.start(o);
   process.env.KITE_API_SECRET = s.apiSecret;
   servers.push(s);
@@ -76,8 +76,11 @@ async function start(config: Config, feed: { kind: 'kite' } | { kind: 'none' }):
 
 /** Logs in through the run's redirect endpoint, once it is listening. */
 async function logIn(server: KiteServer, port: number): Promise<void> {
-  await until(async () => (await loginThroughRedirect(server, port).catch(() => undefined))?.status === 200, 'the run to take the login redirect');
+  await waitFor(async () => (await loginThroughRedirect(server, port).catch(() => undefined))?.status === 200, 'the run to take the login redirect', 20_000);
 }
+
+/** Every order at Kite complete, and each of its trades a fill on zerodha.orders.filled. */
+const everyTradeRecorded = (server: KiteServer, r: LiveRun) => server.trades().length === byType(r.events('zerodha', 'ordersFilled'), 'order_filled').length && (server.orders() as Array<{ status: string }>).every((o) => o.status === 'COMPLETE');
 
 const byType = <T extends AnyEnvelope['type']>(events: readonly AnyEnvelope[], type: T) => events.filter((e): e is Extract<AnyEnvelope, { type: T }> => e.type === type);
 
@@ -112,7 +115,7 @@ describe('live trading on the local Kite server', () => {
       server.setQuote(INFY, { last_price: p });
       await new Promise((res) => setTimeout(res, 40));
     }
-    await until(() => server.orders().length >= 2 && server.trades().length === byType(r.events('zerodha', 'ordersFilled'), 'order_filled').length && (server.orders() as Array<{ status: string }>).every((o) => o.status === 'COMPLETE'), 'every Kite trade to be recorded');
+    await waitFor(() => server.orders().length >= 2 && everyTradeRecorded(server, r), 'every Kite trade to be recorded', 20_000);
     const result = await r.stop();
 
     const live = r.events('zerodha');
@@ -157,7 +160,7 @@ describe('live trading on the local Kite server', () => {
     const r = await start(liveConfig(server, port, { zerodha: { pollMs: 200 } }), { kind: 'none' });
     await logIn(server, port);
     await publishTicks(r.log, INFY, swing(1430, 30));
-    await until(() => server.trades().length > 0 && server.trades().length === byType(r.events('zerodha', 'ordersFilled'), 'order_filled').length && (server.orders() as Array<{ status: string }>).every((o) => o.status === 'COMPLETE'), 'the polled fills');
+    await waitFor(() => server.trades().length > 0 && everyTradeRecorded(server, r), 'the polled fills', 20_000);
     await r.stop();
     const fills = byType(r.events('zerodha'), 'order_filled');
     expect(new Set(fills.map((f) => f.data.fill_id)).size).toBe(server.trades().length);
@@ -170,17 +173,17 @@ describe('live trading on the local Kite server', () => {
     await logIn(server, port);
     const prices = swing(1430, 90);
     await publishTicks(r.log, INFY, prices.slice(0, 30));
-    await until(() => server.placements.length > 0, 'a live order before the expiry');
+    await waitFor(() => server.placements.length > 0, 'a live order before the expiry', 20_000);
     const before = server.placements.length;
     server.faults.expireSessions();
     const paperBefore = byType(r.events('paper'), 'order_filled').length;
     await publishTicks(r.log, INFY, prices.slice(30, 60), Date.now() + 10_000);
-    await until(() => byType(r.events('zerodha'), 'order_failed').some((f) => f.data.reason_code === 'SESSION_EXPIRED'), 'a SESSION_EXPIRED failure');
-    await until(() => byType(r.events('paper'), 'order_filled').length > paperBefore, 'paper fills after the expiry');
+    await waitFor(() => byType(r.events('zerodha'), 'order_failed').some((f) => f.data.reason_code === 'SESSION_EXPIRED'), 'a SESSION_EXPIRED failure', 20_000);
+    await waitFor(() => byType(r.events('paper'), 'order_filled').length > paperBefore, 'paper fills after the expiry', 20_000);
     expect(server.placements.length).toBe(before);
     await logIn(server, port);
     await publishTicks(r.log, INFY, prices.slice(60), Date.now() + 20_000);
-    await until(() => server.placements.length > before, 'a live order after the new login');
+    await waitFor(() => server.placements.length > before, 'a live order after the new login', 20_000);
     await r.stop();
     const failed = byType(r.events('zerodha'), 'order_failed').filter((f) => f.data.reason_code === 'SESSION_EXPIRED');
     expect(failed.every((f) => /log in again/.test(f.data.error_message))).toBe(true);
@@ -194,16 +197,16 @@ describe('live trading on the local Kite server', () => {
     const first = await start(config, { kind: 'none' });
     await logIn(server, port);
     await publishTicks(first.log, INFY, swing(1430, 10));
-    await until(() => byType(first.events('zerodha'), 'order_placed').length > 0, 'a live order placed');
+    await waitFor(() => byType(first.events('zerodha'), 'order_placed').length > 0, 'a live order placed', 20_000);
     await first.stop();
     expect(byType(first.events('zerodha'), 'order_filled')).toHaveLength(0);
     // While the system is down: the order fills at Kite, and the trader buys by hand on Kite's site.
-    await until(() => server.trades().length === server.placements.length, 'the fills at Kite');
+    await waitFor(() => server.trades().length === server.placements.length, 'the fills at Kite', 20_000);
     server.placeOutside({ tradingsymbol: 'INFY', transaction_type: 'BUY', quantity: 3 });
-    await until(() => server.trades().length === server.placements.length + 1, 'the outside order to fill');
+    await waitFor(() => server.trades().length === server.placements.length + 1, 'the outside order to fill', 20_000);
 
     const second = await start(config, { kind: 'none' });
-    await until(() => byType(second.events('zerodha'), 'order_filled').length === server.placements.length, 'the missed fills applied');
+    await waitFor(() => byType(second.events('zerodha'), 'order_filled').length === server.placements.length, 'the missed fills applied', 20_000);
     await second.stop();
     const report = byType(second.events('zerodha'), 'broker_reconciliation')[0]!;
     const kinds = report.data.findings.map((f) => f.kind).sort();
@@ -212,4 +215,3 @@ describe('live trading on the local Kite server', () => {
   }, 60_000);
 });
 
-export type { Envelope };

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kiteGate } from '../../src/app/zerodha-venue.ts';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { TradingSignal } from '../../src/contracts/events.ts';
@@ -8,6 +7,7 @@ import { orderTag } from '../../src/execution/order-tag.ts';
 import { rootLogger } from '../../src/log.ts';
 import { InstrumentCatalogue } from '../../src/market/instruments.ts';
 import { KiteApi } from '../../src/zerodha/kite-api.ts';
+import { kiteGate } from '../../src/zerodha/send-gate.ts';
 import { LiveOrders } from '../../src/zerodha/live-orders.ts';
 import { KiteSession } from '../../src/zerodha/session.ts';
 import { ZerodhaClient } from '../../src/zerodha/zerodha-client.ts';

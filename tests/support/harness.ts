@@ -41,9 +41,9 @@ export function makeSystem(transport: Transport, options: { clock?: Clock; polic
 
 export const uniqueTopic = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
