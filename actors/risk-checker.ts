@@ -80,6 +80,14 @@ export function riskChecker(ns: BrokerNamespace, engine: RiskEngine, env: RiskCh
         case 'order_failed':
           risk.onFailed(message.data, message.correlation_id);
           return risk;
+        case 'risk_command': {
+          // Carried out once per command; one delivered again after a restart finds the state it set.
+          if (!risk.delivered.first(message.id)) return risk;
+          const { command, operator, reason } = message.data;
+          ctx.log.warn({ namespace: ns, command, operator, reason }, "operator's command to risk");
+          risk.command(command, Date.parse(message.data.timestamp)).forEach((change, k) => announce(change, message, k, ctx));
+          return risk;
+        }
         default:
           return risk;
       }

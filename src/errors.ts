@@ -133,6 +133,12 @@ export class InputError extends AlphaPandaError {
   }
 }
 
+/** What was asked for does not exist (a strategy id): input, named in `issues`. */
+export class NotFoundError extends InputError {}
+
+/** What was asked for clashes with what exists (a strategy id taken): input, named in `issues`. */
+export class ConflictError extends InputError {}
+
 /** Kite's error types, as its API names them, plus what the client itself reports. */
 export type KiteErrorType = 'TokenException' | 'PermissionException' | 'UserException' | 'InputException' | 'OrderException' | 'MarginException' | 'HoldingException' | 'NetworkException' | 'DataException' | 'GeneralException';
 

@@ -19,6 +19,7 @@ import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
 import { systemFor } from './system.ts';
+import { startHttp, type Http } from './http.ts';
 
 export type FeedChoice =
   | { readonly kind: 'sim' }
@@ -47,6 +48,8 @@ export interface RunOptions {
   readonly write?: (text: string) => void;
   /** When the process started: the status clock counts from there. */
   readonly launchedAt?: number;
+  /** Told where the API and dashboard listen once they do (with http.port set). */
+  readonly onHttp?: (http: { readonly url: string; readonly generated: { readonly user: string; readonly password: string } | undefined }) => void;
 }
 
 export interface RunResult {
@@ -121,6 +124,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
   let zerodha: ZerodhaVenue | undefined;
   let kite: KiteFeedHandle | undefined;
   let stopSession = () => undefined as void;
+  let http: Http | undefined;
   try {
     if (config.database.enabled) {
       persistence = await Persistence.open(config, catalogue, clock, log);
@@ -139,6 +143,13 @@ export async function run(o: RunOptions): Promise<RunResult> {
     }
     if (pipeline && !stop.signal.aborted) {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
+      if (config.http.port !== null) {
+        http = await startHttp({ config, system, pipeline, catalogue, persistence, instanceId, session: zerodha?.session, metrics: undefined, chain: async () => undefined, log });
+        const login = http.generated ? ` (log in as ${http.generated.user}, password ${http.generated.password}: set API_USERS to choose users)` : '';
+        write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}dashboard and API: ${http.server.url}/${login}\n`);
+        log.info({ url: http.server.url }, 'serving the API, the dashboard and /metrics');
+        o.onHttp?.({ url: http.server.url, generated: http.generated });
+      }
       if (o.feed.kind === 'sim') {
         const p = pipeline;
         await simulate(config, catalogue, tradedBy(strategies), publisher, clock, stop.signal, () => p.settled(stop.signal));
@@ -169,6 +180,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
     if (o.status) write(process.stderr.isTTY ? '\n' : '');
     // Done well inside the CLI's deadline (shutdownTimeoutMs), which exits the process regardless.
     const deadline = Date.now() + config.shutdownTimeoutMs - 2000;
+    await http?.close();
     if (pipeline) {
       // What is in flight finishes (bounded), so the summary and the commits include it.
       await pipeline.quiet(quietMs, Math.max(0, Math.min(3000, (deadline - Date.now()) / 3)));

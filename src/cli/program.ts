@@ -10,6 +10,7 @@ import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import type { Signals } from './signals.ts';
+import { addApiCommand } from './api.ts';
 import { addReportCommand } from './report.ts';
 import { addSessionCommand } from './session.ts';
 import { addStrategiesCommand } from './strategies.ts';
@@ -30,8 +31,15 @@ const token = (raw: string) => {
   return n;
 };
 
+const portNumber = (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--http takes a port, 0 to 65535 (0: any free port), got '${raw}'`);
+  return n;
+};
+
 interface Common {
   bus?: 'memory' | 'kafka';
+  http?: number;
   brokers?: string;
   strategies?: string;
   duration?: number;
@@ -46,6 +54,7 @@ function overrides(o: Common, extra: Record<string, unknown> = {}): Record<strin
   if (o.bus) tree.bus = o.bus;
   if (o.brokers) tree.kafka = { brokers: o.brokers.split(',').map((b) => b.trim()).filter(Boolean) };
   if (o.strategies) tree.trading = { strategiesFile: o.strategies };
+  if (o.http !== undefined) tree.http = { port: o.http };
   return tree;
 }
 
@@ -122,6 +131,7 @@ busOptions(
     .option('--ticks-per-second <n>', 'simulated ticks per second', positiveNumber('--ticks-per-second'))
     .addOption(new Option('--pace <pace>', 'realtime, or fast: as fast as the pipeline takes ticks (the simulator then runs in simulated time)').choices(['fast', 'realtime']))
     .option('--sim-seconds <n>', 'with --pace fast: simulate this many seconds of market, then stop with the summary', positiveNumber('--sim-seconds'))
+    .option('--http <port>', 'serve the API, the dashboard and /metrics on this port (0: any free port; npm start: 8080; default HTTP_PORT, else none)', portNumber)
     .option('--json', 'print the summary as JSON (stdout)'),
 ).action(async (o: Common & { feed: 'sim' | 'replay' | 'kite' | 'none'; file?: string; ticksPerSecond?: number; pace?: 'fast' | 'realtime'; simSeconds?: number }) => {
   if (o.feed === 'replay' && !o.file) throw new InvalidArgumentError('--feed replay needs --file <path> (or use: alpha-panda replay <file>)');
@@ -143,6 +153,7 @@ busOptions(
     .option('--as <symbol>', 'replay a one-instrument file as the ticks of this instrument (e.g. an index day as its future)')
     .addOption(new Option('--pace <pace>', 'fast (as fast as the pipeline takes it) or realtime').choices(['fast', 'realtime']))
     .option('--speed <x>', 'with --pace realtime: this many times real time', positiveNumber('--speed'))
+    .option('--http <port>', 'serve the API, the dashboard and /metrics on this port while it runs (0: any free port)', portNumber)
     .option('--json', 'print the summary as JSON (stdout)'),
 ).action(async (file: string, o: Common & { pace?: 'fast' | 'realtime'; speed?: number }) => {
   const replayCfg: Record<string, unknown> = {};
@@ -180,6 +191,7 @@ busOptions(
 addStrategiesCommand(program, () => setup({ status: false }, {}, true));
 addSessionCommand(program, () => setup({ status: false }, {}, true));
 addReportCommand(program, () => setup({ status: false }, {}, true));
+addApiCommand(program);
 
 program
   .command('migrate')

@@ -1,3 +1,4 @@
+import { HttpSettings } from '../api/settings.ts';
 import { z } from 'zod';
 import { SupervisionPolicy } from '../../supervisors/policy.ts';
 import { FeeSchedules } from '../execution/fees.ts';
@@ -60,6 +61,7 @@ export const Config = z
       warmUpMs: Ms,
     }),
     telemetry: TelemetrySettings,
+    http: HttpSettings,
     log: z.strictObject({ level: z.enum(LOG_LEVELS), file: z.string().min(1).nullable() }),
     trading: z.strictObject({
       paperEnabled: z.boolean(),

@@ -182,6 +182,19 @@ export const TradingStateChanged = z.object({
 });
 
 /**
+ * An operator's command to a namespace's risk checker (from the API or the dashboard): HALT stops every
+ * order, REDUCE lets only orders that shrink a position pass, RESUME returns to ACTIVE. On the log as it
+ * was given; the risk checker answers with the `trading_state` it caused (cause OPERATOR).
+ */
+export const RiskCommandName = z.enum(['HALT', 'REDUCE', 'RESUME']);
+export const RiskCommand = z.object({
+  command: RiskCommandName,
+  operator: z.string().min(1).max(100),
+  reason: z.string().max(500).optional(),
+  timestamp: Timestamp,
+});
+
+/**
  * A strategy's configuration changed (added, updated, enabled, disabled, live switched, removed): written
  * with the change in one database transaction (the outbox) and published keyed by strategy id, so the
  * instance that owns the strategy applies it. `config` is the whole row at `version` (null: removed);
@@ -236,6 +249,7 @@ export const EVENT_SCHEMAS = {
   order_failed: { 1: OrderFailed },
   pnl_snapshot: { 1: PnlSnapshot },
   trading_state: { 1: TradingStateChanged },
+  risk_command: { 1: RiskCommand },
   strategy_changed: { 1: StrategyChanged },
   broker_reconciliation: { 1: BrokerReconciliation },
   chain_divergence: { 1: ChainDivergence },
@@ -253,6 +267,7 @@ export const CURRENT_VERSION: { readonly [K in EventType]: number } = {
   order_failed: 1,
   pnl_snapshot: 1,
   trading_state: 1,
+  risk_command: 1,
   strategy_changed: 1,
   broker_reconciliation: 1,
   chain_divergence: 1,
@@ -292,6 +307,8 @@ export type FeeBreakdown = z.infer<typeof FeeBreakdown>;
 export type TradingStateName = z.infer<typeof TradingStateName>;
 export type TradingStateChanged = z.infer<typeof TradingStateChanged>;
 export type StrategyChanged = z.infer<typeof StrategyChanged>;
+export type RiskCommand = z.infer<typeof RiskCommand>;
+export type RiskCommandName = z.infer<typeof RiskCommandName>;
 export type ReconciliationFinding = z.infer<typeof ReconciliationFinding>;
 export type BrokerReconciliation = z.infer<typeof BrokerReconciliation>;
 
@@ -305,6 +322,7 @@ export interface EventData {
   order_failed: OrderFailed;
   pnl_snapshot: PnlSnapshot;
   trading_state: TradingStateChanged;
+  risk_command: RiskCommand;
   strategy_changed: StrategyChanged;
   broker_reconciliation: BrokerReconciliation;
   chain_divergence: ChainDivergence;

@@ -31,6 +31,7 @@ export const NAMESPACE_TOPICS = {
   ordersFailed: { suffix: 'orders.failed', type: 'order_failed' },
   pnlSnapshots: { suffix: 'pnl.snapshots', type: 'pnl_snapshot' },
   riskState: { suffix: 'risk.state', type: 'trading_state' },
+  riskCommands: { suffix: 'risk.commands', type: 'risk_command' },
   /** A live broker's only: its books against the ledger, and paper against live. */
   reconciliation: { suffix: 'reconciliation', type: 'broker_reconciliation', live: true },
   divergence: { suffix: 'divergence', type: 'chain_divergence', live: true },
@@ -114,7 +115,7 @@ export const ROLES = {
     why: 'what every strategy sent and how it ended (the paper chain, when paper trading is on): rebuilds what each holds at every start',
   },
   'trading-state': { scope: 'instance', reads: [{ family: 'riskState', of: 'every' }], startAt: 'earliest', commits: false, why: 'strategies learn whether their account is halted or reducing' },
-  risk: { scope: 'chain', reads: [{ family: 'signalsRaw' }], startAt: 'latest', commits: true, why: 'a new group must not judge old signals again' },
+  risk: { scope: 'chain', reads: [{ family: 'signalsRaw' }, { family: 'riskCommands' }], startAt: 'latest', commits: true, why: "a new group must not judge old signals again (nor carry out an old operator's command)" },
   'risk-book': { scope: 'chain', reads: [{ family: 'ordersFilled' }, { family: 'ordersFailed' }], startAt: 'earliest', commits: true, why: "keeps the risk book's positions and P&L (rebuilt from the ledger at start)" },
   execution: { scope: 'chain', reads: [{ family: 'signalsValidated' }], startAt: 'latest', commits: true, why: 'a new group must never execute old signals again' },
   portfolio: { scope: 'chain', reads: [{ family: 'ordersFilled' }], startAt: 'earliest', commits: true, why: 'positions and cash from every fill (rebuilt from the ledger at start)' },

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import { createEvent } from '../contracts/envelope.ts';
 import type { StrategyChanged } from '../contracts/events.ts';
 import { CONTROL_STRATEGIES } from '../contracts/topics.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, ConflictError, NotFoundError } from '../errors.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { checkStrategy, type StrategySpec } from '../strategies/config.ts';
 import type { Database } from './database.ts';
@@ -97,7 +97,7 @@ export class StrategyStore {
 
   async get(id: string): Promise<StrategyRecord> {
     const row = await this.db.em().findOne(StrategyRow, { id });
-    if (!row || row.removedAt) throw new ConfigError([`no strategy '${id}' (see: alpha-panda strategies list)`]);
+    if (!row || row.removedAt) throw new NotFoundError([`no strategy '${id}' (see: alpha-panda strategies list)`]);
     return recordOf(row);
   }
 
@@ -120,7 +120,7 @@ export class StrategyStore {
       return await this.db.em().transactional(async (em) => {
         const now = new Date(this.clock.now());
         const old = await em.findOne(StrategyRow, { id });
-        if (old && !old.removedAt) throw new ConfigError([`strategy '${id}' already exists: change it with 'strategies update ${id}', or choose another id`]);
+        if (old && !old.removedAt) throw new ConflictError([`strategy '${id}' already exists: change it with 'strategies update ${id}', or choose another id`]);
         let row: Row;
         if (old) {
           em.assign(old, { ...spec, instruments: [...spec.instruments], version: old.version + 1, updatedAt: now, removedAt: null });
@@ -133,7 +133,7 @@ export class StrategyStore {
         return recordOf(row);
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new ConfigError([`strategy '${id}' already exists (added meanwhile)`]);
+      if (e instanceof UniqueConstraintViolationException) throw new ConflictError([`strategy '${id}' already exists (added meanwhile)`]);
       throw e;
     }
   }
@@ -197,7 +197,7 @@ export class StrategyStore {
 
   private async live(em: EntityManager, id: string): Promise<Row> {
     const row = await em.findOne(StrategyRow, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!row || row.removedAt) throw new ConfigError([`no strategy '${id}' (see: alpha-panda strategies list)`]);
+    if (!row || row.removedAt) throw new NotFoundError([`no strategy '${id}' (see: alpha-panda strategies list)`]);
     return row;
   }
 

@@ -1,5 +1,5 @@
 import type { ChainHistory } from '../db/chain-store.ts';
-import type { OrderFailed, OrderFilled, RiskCheckName, TradingSignal, TradingStateChanged } from '../contracts/events.ts';
+import type { OrderFailed, OrderFilled, RiskCheckName, RiskCommandName, TradingSignal, TradingStateChanged } from '../contracts/events.ts';
 import type { Instrument } from '../market/instruments.ts';
 import { istDate, istMinutes, minutesOf } from '../market/market-hours.ts';
 import { fromWire, type Quote } from '../market/quote.ts';
@@ -27,6 +27,9 @@ export interface RiskContext {
 }
 
 const MINUTE = 60_000;
+
+/** The state each operator's command asks for. */
+const OPERATOR_STATES: Record<RiskCommandName, TradingState> = { HALT: 'HALTED', REDUCE: 'REDUCING', RESUME: 'ACTIVE' };
 
 /**
  * One namespace's risk state and the checks over it, in event time (a signal's own timestamp), so a
@@ -215,10 +218,18 @@ export class RiskEngine {
     return this.dayStartNet - this.book.net();
   }
 
-  /** An operator's HALT / REDUCE / RESUME. */
-  setState(state: TradingState): StateChange | undefined {
-    if (state === this.state) return undefined;
-    return this.change(state, 'OPERATOR', false);
+  /**
+   * An operator's HALT / REDUCE / RESUME at `at`: it applies to that day (a day later than the engine's
+   * starts first, so the first signal of the day cannot lift it as a new day) or, when the engine is
+   * already on a later day (a replay of a past day does not move it back), to the engine's day. The
+   * state an operator set lapses at the next day, like any other. Setting the state it is in changes nothing.
+   */
+  command(command: RiskCommandName, at: number): readonly StateChange[] {
+    const changes: StateChange[] = [];
+    this.advanceTo(istDate(at), changes);
+    const to = OPERATOR_STATES[command];
+    if (to !== this.state) changes.push(this.change(to, 'OPERATOR', false));
+    return changes;
   }
 
   private reassess(): StateChange | undefined {

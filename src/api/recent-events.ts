@@ -1,0 +1,78 @@
+import type { AnyEnvelope } from '../contracts/envelope.ts';
+import type { ActivityEvent } from './schemas.ts';
+
+/** The last trading state each namespace announced. */
+export interface LastState {
+  readonly state: string;
+  readonly cause: string;
+  readonly timestamp: string;
+}
+
+/**
+ * What the dashboard lists: the latest signals, verdicts, orders, fills, failures and state changes of
+ * every namespace (a ring of `capacity`, newest last), and rejections counted by namespace and reason
+ * code since this process started. Fed by the activity feed actor; read by the API. Synchronous, no I/O.
+ */
+export class RecentEvents {
+  private readonly ring: ActivityEvent[] = [];
+  private next = 0;
+  private readonly capacity: number;
+  readonly rejections = new Map<string, Map<string, number>>();
+  readonly states = new Map<string, LastState>();
+  private readonly seen = new Set<string>();
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  add(e: AnyEnvelope): void {
+    // A record delivered again (a rebalance) is counted once: the ring's ids are the ones that can recur.
+    if (this.seen.has(e.id)) return;
+    const view = viewOf(e);
+    if (!view) return;
+    if (e.type === 'rejected_signal') {
+      const byCode = this.rejections.get(e.broker) ?? new Map<string, number>();
+      byCode.set(e.data.reason_code, (byCode.get(e.data.reason_code) ?? 0) + 1);
+      this.rejections.set(e.broker, byCode);
+    }
+    if (e.type === 'trading_state') this.states.set(e.broker, { state: e.data.state, cause: e.data.cause, timestamp: e.data.timestamp });
+    if (this.ring.length < this.capacity) this.ring.push(view);
+    else {
+      this.seen.delete(this.ring[this.next]!.id);
+      this.ring[this.next] = view;
+      this.next = (this.next + 1) % this.capacity;
+    }
+    this.seen.add(e.id);
+  }
+
+  /** Oldest first. */
+  list(): ActivityEvent[] {
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+  }
+}
+
+const base = (e: AnyEnvelope) => ({ id: e.id, type: e.type, namespace: e.broker, correlation_id: e.correlation_id, ts: e.ts });
+
+function viewOf(e: AnyEnvelope): ActivityEvent | undefined {
+  switch (e.type) {
+    case 'trading_signal':
+      return { ...base(e), strategy_id: e.data.strategy_id, instrument_token: e.data.instrument_token, side: e.data.signal_type, quantity: e.data.quantity, price: e.data.price, reason_code: null };
+    case 'rejected_signal': {
+      const s = e.data.original_signal;
+      return { ...base(e), strategy_id: s.strategy_id, instrument_token: s.instrument_token, side: s.signal_type, quantity: s.quantity, price: s.price, reason_code: e.data.reason_code };
+    }
+    case 'order_placed':
+    case 'order_filled':
+    case 'order_failed': {
+      const d = e.data;
+      const price = e.type === 'order_filled' ? e.data.fill_price : e.type === 'order_placed' ? e.data.price : null;
+      return { ...base(e), strategy_id: d.strategy_id, instrument_token: d.instrument_token, side: d.signal_type, quantity: d.quantity, price, reason_code: e.type === 'order_failed' ? e.data.reason_code : null };
+    }
+    case 'trading_state':
+      return { ...base(e), strategy_id: null, instrument_token: null, side: null, quantity: null, price: null, reason_code: `${e.data.previous} -> ${e.data.state} (${e.data.cause})` };
+    case 'risk_command':
+      return { ...base(e), strategy_id: null, instrument_token: null, side: null, quantity: null, price: null, reason_code: `${e.data.command} by ${e.data.operator}` };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Hono } from 'hono';
+import { ConfigError } from '../errors.ts';
+
+export interface HttpServer {
+  /** Where it listens, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `app` on host:port (0: any free port). A port in use is a configuration error naming it. */
+export async function listen(app: Hono, host: string, port: number): Promise<HttpServer> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    s.once('listening', () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new ConfigError([`http.port: cannot listen on ${host}:${port} (${e.code}): choose another with --http <port> or HTTP_PORT`]) : e));
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Open streams (the dashboard's) would hold the server open: they are ended with it.
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { activityFeed } from '../../actors/activity-feed.ts';
+import { apiApp } from '../api/app.ts';
+import type { ApiContext } from '../api/context.ts';
+import { Login } from '../api/login.ts';
+import { RecentEvents } from '../api/recent-events.ts';
+import type { Activity, RiskStateView } from '../api/schemas.ts';
+import { listen, type HttpServer } from '../api/server.ts';
+import { JWT_SECRET_VAR } from '../api/settings.ts';
+import { Tokens } from '../api/tokens.ts';
+import { apiUsers } from '../api/users.ts';
+import type { Config } from '../config/schema.ts';
+import { createEvent, type AnyEnvelope } from '../contracts/envelope.ts';
+import { EventRecord } from '../contracts/event-record.ts';
+import { topicsFor, type BrokerNamespace } from '../contracts/topics.ts';
+import { administer } from '../control/strategy-admin.ts';
+import { queryLedger } from '../db/ledger-query.ts';
+import { ConfigError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { keepSecret } from '../log.ts';
+import type { InstrumentCatalogue } from '../market/instruments.ts';
+import { toRupees } from '../money.ts';
+import type { ActorRef } from '../runtime/actor-ref.ts';
+import { publishConfirmed } from '../runtime/outbox.ts';
+import type { KiteSession } from '../zerodha/session.ts';
+import type { ActorSystem } from './actor-system.ts';
+import type { Persistence } from './persistence.ts';
+import type { Pipeline } from './pipeline.ts';
+import { summaryData } from './report.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface HttpOptions {
+  readonly config: Config;
+  readonly system: ActorSystem;
+  readonly pipeline: Pipeline;
+  readonly catalogue: InstrumentCatalogue;
+  readonly persistence: Persistence | undefined;
+  readonly instanceId: string;
+  readonly session: KiteSession | undefined;
+  readonly metrics: ApiContext['metrics'];
+  readonly chain: ApiContext['chain'];
+  readonly log: Logger;
+  readonly env?: Record<string, string | undefined>;
+}
+
+export interface Http {
+  readonly server: HttpServer;
+  /** Made for this process because API_USERS is not set (printed once at start). */
+  readonly generated: { readonly user: string; readonly password: string } | undefined;
+  close(): Promise<void>;
+}
+
+/** The topics whose events the dashboard lists, of every namespace traded here. */
+const FEED_FAMILIES = ['signalsRaw', 'signalsRejected', 'ordersSubmitted', 'ordersFilled', 'ordersFailed', 'riskState', 'riskCommands'] as const;
+
+/** Waits for `p` at most `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The HTTP surface of `run`: the API, dashboard, stream and /metrics over this instance's pipeline, its
+ * database and its bus. The dashboard's recent events come from a consumer of its own (every instance
+ * sees every namespace's events), so it works on an instance that does not run the chain too.
+ */
+export async function startHttp(o: HttpOptions): Promise<Http> {
+  const { config, system, pipeline, catalogue, persistence, log } = o;
+  const env = o.env ?? process.env;
+  const settings = config.http;
+  const secret = env[JWT_SECRET_VAR]?.trim();
+  if (secret !== undefined && secret.length < 32) throw new ConfigError([`${JWT_SECRET_VAR} must be at least 32 characters (it signs the API's tokens): e.g. openssl rand -base64 32`]);
+  if (!secret) log.warn(`${JWT_SECRET_VAR} is not set: API tokens are signed with a key made for this process, so they end with it and other instances refuse them`);
+  const key = secret ?? Tokens.randomSecret();
+  keepSecret(key);
+  const users = await apiUsers(env);
+  if (users.generated) keepSecret(users.generated.password);
+  const tokens = new Tokens(key, system.clock, { access: settings.accessTtlS, refresh: settings.refreshTtlS, stream: settings.streamTicketTtlS });
+  const login = new Login(users, tokens, { attempts: settings.loginAttempts, attemptsPerAddress: settings.loginAttemptsPerAddress, windowS: settings.loginWindowS });
+
+  const recent = new RecentEvents(settings.recentEvents);
+  const feed: ActorRef<AnyEnvelope> = system.root.spawn({ name: 'activity-feed', behaviour: activityFeed(recent) });
+  const topics = pipeline.namespaces.flatMap((ns) => FEED_FAMILIES.map((f) => topicsFor(ns)[f]));
+  system.consumer({ name: 'activity-in', groupId: `${config.kafka.groupPrefix}.dashboard.${o.instanceId}.${Date.now().toString(36)}`, topics, route: () => feed, fromBeginning: false, commits: false, ...config.consumer });
+
+  const risk = (): RiskStateView[] | undefined => {
+    if (!pipeline.chain) return undefined;
+    return [...pipeline.engines].map(([ns, e]) => {
+      const last = recent.states.get(ns);
+      return { namespace: ns, state: e.state, trading_day: e.tradingDay || null, loss_today: toRupees(e.lossToday()), daily_loss_limit: config.risk.dailyLossLimit, on_daily_loss: config.risk.onDailyLoss, orders_per_day: config.risk.ordersPerDay, last_change: last ?? null };
+    });
+  };
+  const activity = (): Activity => {
+    const d = summaryData(pipeline, catalogue);
+    return {
+      at: new Date(system.clock.now()).toISOString(),
+      phase: pipeline.progress.phase,
+      ticks: d.ticks,
+      totals: d.totals.map((t) => ({ ...t })),
+      strategies: d.strategies.map(({ positions: _, ticks: __, ...s }) => ({ ...s, instruments: [...s.instruments] })),
+      positions: d.strategies.flatMap((s) => s.positions.map((p) => ({ namespace: s.namespace, strategy: s.strategy, instrument: p.instrument, token: p.token, quantity: p.quantity }))),
+      rejections: Object.fromEntries([...recent.rejections].map(([ns, m]) => [ns, Object.fromEntries(m)])),
+      recent: recent.list(),
+      risk: risk() ?? [],
+      trace_ui: settings.traceUiUrl,
+    };
+  };
+  const readiness: ApiContext['readiness'] = async () => {
+    const checks: Array<{ what: string; ok: boolean; detail: string }> = [];
+    const h = system.transport.health;
+    checks.push({ what: 'pipeline', ok: pipeline.progress.phase === 'running', detail: pipeline.progress.phase });
+    checks.push(config.bus === 'memory' ? { what: 'bus', ok: true, detail: 'in-process' } : h.downSince === undefined ? { what: 'broker', ok: true, detail: config.kafka.brokers.join(',') } : { what: 'broker', ok: false, detail: `unreachable for ${Math.round(h.downFor() / 1000)} s: ${h.lastError ?? ''}` });
+    if (persistence) {
+      try {
+        await within(persistence.db.em().execute('select 1'), 3000, 'database');
+        checks.push({ what: 'database', ok: true, detail: persistence.db.where });
+      } catch (e) {
+        checks.push({ what: 'database', ok: false, detail: (e as Error).message });
+      }
+    } else checks.push({ what: 'database', ok: true, detail: 'switched off' });
+    if (o.session) {
+      const s = o.session.current;
+      checks.push(s.kind === 'active' ? { what: 'kite session', ok: true, detail: `user ${s.session.userId}` } : { what: 'kite session', ok: false, detail: s.why });
+    }
+    return { ready: checks.every((c) => c.ok), checks };
+  };
+  const ctx: ApiContext = {
+    version: VERSION,
+    instance: o.instanceId,
+    startedAt: Date.now(),
+    settings,
+    tokens,
+    login,
+    log: log.child({ component: 'api' }),
+    administer: persistence ? (r) => administer(persistence.strategies, r) : undefined,
+    ledger: persistence ? (q) => queryLedger(persistence.db, q) : undefined,
+    chain: o.chain,
+    activity,
+    risk,
+    namespaces: pipeline.namespaces,
+    command: async (ns: BrokerNamespace, command, operator, reason) => {
+      const topic = topicsFor(ns).riskCommands;
+      const now = system.clock.now();
+      const event = createEvent({ type: 'risk_command', broker: ns, source: `api/${o.instanceId}`, key: ns, data: { command, operator, ...(reason ? { reason } : {}), timestamp: new Date(now).toISOString() }, now });
+      await publishConfirmed(system.producer, [new EventRecord(topic, event, {})]);
+      return { id: event.id, topic };
+    },
+    readiness,
+    metrics: o.metrics,
+  };
+  const { app } = apiApp(ctx);
+  const server = await listen(app, settings.host, settings.port ?? 0);
+  return {
+    server,
+    generated: users.generated,
+    // The feed's consumer stops with the actor system, like every other consumer.
+    close: () => server.close(),
+  };
+}
