@@ -72,7 +72,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
   const { config, system, pipeline, catalogue, persistence, log } = o;
   const env = o.env ?? process.env;
   const settings = config.http;
-  const secret = env[JWT_SECRET_VAR]?.trim();
+  const secret = env[JWT_SECRET_VAR]?.trim() || undefined;
   if (secret !== undefined && secret.length < 32) throw new ConfigError([`${JWT_SECRET_VAR} must be at least 32 characters (it signs the API's tokens): e.g. openssl rand -base64 32`]);
   if (!secret) log.warn(`${JWT_SECRET_VAR} is not set: API tokens are signed with a key made for this process, so they end with it and other instances refuse them`);
   const key = secret ?? Tokens.randomSecret();

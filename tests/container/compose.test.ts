@@ -120,8 +120,9 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     phase('deployed');
     // `docker compose up --scale app=2`: the feed and both replicas at once.
     startService(FEED, 'feed', feed);
+    // On the host network the replicas cannot share a port, as they do on compose's network.
     startService(APP1, 'app-1', app);
-    startService(APP2, 'app-2', app);
+    startService(APP2, 'app-2', app, { HTTP_PORT: '8081' });
     await Promise.all([appRunning(APP1, 1), appRunning(APP2, 1)]);
     const ids = STRATEGIES.map(([id]) => id);
     const allOf = (seen: Iterable<string>) => {
@@ -151,6 +152,15 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     expect(podman('healthcheck', 'run', APP1).code).toBe(0);
 
     phase('healthy');
+    // Each replica serves the API, the dashboard and /metrics (compose publishes port 8080 of each).
+    for (const port of [8080, 8081]) {
+      const live = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(live.status, `replica on ${port}`).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).headers.get('content-type')).toContain('text/html');
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^alpha_panda_ticks_total \d+/m);
+      expect(metrics).toMatch(/^process_cpu_seconds_total /m);
+    }
     // podman stop: SIGTERM, drained and committed within 10 s, exit 0; its strategies go on at app-2.
     const stopping = Date.now();
     podman('stop', '-t', String(app.stopGraceSeconds), APP1);
