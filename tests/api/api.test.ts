@@ -91,7 +91,7 @@ describe('API authentication', () => {
 
   it('a route is refused without a token, and with one unsigned, expired, tampered or signed with another key', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = (b: SignJWT | UnsecuredJWT, exp = now + 600) => b.setSubject('admin').setIssuer('alpha-panda').setAudience('alpha-panda-api').setIssuedAt(now - 1000).setExpirationTime(exp);
+    const claims = <B extends SignJWT | UnsecuredJWT>(b: B, exp = now + 600): B => b.setSubject('admin').setIssuer('alpha-panda').setAudience('alpha-panda-api').setIssuedAt(now - 1000).setExpirationTime(exp) as B;
     const unsigned = claims(new UnsecuredJWT({ use: 'access' })).encode();
     const expired = await claims(new SignJWT({ use: 'access' }).setProtectedHeader({ alg: 'HS256' }), now - 10).sign(new TextEncoder().encode(SECRET));
     const otherKey = await claims(new SignJWT({ use: 'access' }).setProtectedHeader({ alg: 'HS256' })).sign(new TextEncoder().encode('some-other-key-some-other-key-1234'));

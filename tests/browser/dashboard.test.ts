@@ -56,7 +56,7 @@ describe('dashboard', () => {
     const first = await pnlText();
     expect(first).toMatch(/₹/);
     // The P&L moves as prices and fills do (marked to the last price every second).
-    await expect.poll(pnlText, { timeout: 30_000, intervals: [500] }).not.toBe(first);
+    await expect.poll(pnlText, { timeout: 30_000, interval: 500 }).not.toBe(first);
     const statusBefore = await page.getByTestId('status').textContent();
     await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 5000 }).not.toBe(statusBefore);
   });
