@@ -7,6 +7,7 @@ import type { Logger } from '../src/log.ts';
 import type { ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
 import { Delivery } from '../src/runtime/delivery.ts';
 import type { DeadLetters, Outbox } from '../src/runtime/outbox.ts';
+import type { Probes } from '../src/telemetry/probes.ts';
 
 export interface DeadLetter {
   readonly delivery: Delivery;
@@ -29,10 +30,12 @@ class DeadLetterPublish extends Delivery<DeadLetter> {}
 export class DeadLetterBehaviour implements Behaviour<null, DeadLetter> {
   private readonly outbox: Outbox;
   private readonly log: Logger;
+  private readonly probes: Probes | undefined;
 
-  constructor(outbox: Outbox, log: Logger) {
+  constructor(outbox: Outbox, log: Logger, probes?: Probes) {
     this.outbox = outbox;
     this.log = log;
+    this.probes = probes;
   }
 
   init(): null {
@@ -48,6 +51,7 @@ export class DeadLetterBehaviour implements Behaviour<null, DeadLetter> {
     publish.beginPublish();
     this.outbox.publish(record, publish);
     publish.markHandled();
+    this.probes?.deadLettered(record.topic);
     return state;
   }
 }
@@ -59,9 +63,9 @@ export class DeadLetterActor implements DeadLetters {
   private readonly clock: Clock;
   private readonly lastResort: DeadLetters;
 
-  constructor(outbox: Outbox, clock: Clock, log: Logger) {
+  constructor(outbox: Outbox, clock: Clock, log: Logger, probes?: Probes) {
     this.clock = clock;
-    this.behaviour = new DeadLetterBehaviour(outbox, log);
+    this.behaviour = new DeadLetterBehaviour(outbox, log, probes);
     this.lastResort = DeadLetterActor.lastResort(log);
   }
 

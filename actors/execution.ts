@@ -9,6 +9,7 @@ import { fromWire } from '../src/market/quote.ts';
 import { toRupees } from '../src/money.ts';
 import { Once } from '../src/once.ts';
 import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
+import type { SignalToFill } from '../src/telemetry/signal-to-fill.ts';
 import type { PipelineStats } from '../src/telemetry/stats.ts';
 
 
@@ -24,6 +25,8 @@ export interface ExecutionEnv {
   readonly results: Map<string, readonly Envelope[]>;
   /** Told of each order a broker accepted to fill later, once it is in the ledger: who follows it to its fills. */
   readonly onPlaced?: (placed: Envelope<'order_placed'>) => void;
+  /** Where each fill's signal-to-fill latency is recorded (the metrics), if anywhere. */
+  readonly latency?: SignalToFill;
 }
 
 /** What every order event of a signal says of it (the order's id and price come on top). */
@@ -56,7 +59,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
   const ns = client.namespace;
   const topics = topicsFor(ns);
   const source = `execution/${ns}`;
-  const { stats, store, executed, results, onPlaced } = env;
+  const { stats, store, executed, results, onPlaced, latency } = env;
   return {
     init: () => null,
     async receive(state, message, ctx) {
@@ -76,7 +79,7 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
       const now = ctx.clock.now();
       const out: Envelope[] = [];
       if (result.kind === 'failed') {
-        stats.count(ns, signal.strategy_id, 'failed');
+        stats.fail(ns, signal.strategy_id, result.code);
         const data = { ...base, order_id: result.orderId, price: signal.price, reason_code: result.code, error_message: result.message };
         out.push(createEvent({ type: 'order_failed', broker: ns, source, key: message.key, data, cause: message, now, id: derivedId(message.id, 'failed') }));
       } else {
@@ -86,8 +89,11 @@ export function executionActor(client: ExecutionClient, env: ExecutionEnv): Beha
           const data: OrderFilled = { ...base, quantity: f.quantity, order_id: result.orderId, fill_id: f.fillId, fill_price: toRupees(f.price), fees: toRupees(f.charges.total), fee_breakdown: feeBreakdown(f.charges), fee_schedule: f.charges.schedule };
           out.push(createEvent({ type: 'order_filled', broker: ns, source, key: message.key, data, cause: placed, now, id: derivedId(placed.id, 'fill', f.fillId) }));
           stats.count(ns, signal.strategy_id, 'fills');
+          latency?.filled(message.correlation_id, now);
         }
       }
+      // Filled or failed here: nothing more of it is to come (a placed order's fills come from its tracker).
+      if (result.kind !== 'placed') latency?.ended(message.correlation_id);
       for (const e of out) ctx.publish(topicOf(topics, e), e);
       results.set(signal.signal_id, out);
       return state;

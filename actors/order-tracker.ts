@@ -9,6 +9,7 @@ import type { InstrumentCatalogue } from '../src/market/instruments.ts';
 import { istDate } from '../src/market/market-hours.ts';
 import { toPaise, toRupees } from '../src/money.ts';
 import type { Behaviour, Output } from '../src/runtime/actor-ref.ts';
+import type { SignalToFill } from '../src/telemetry/signal-to-fill.ts';
 import type { PipelineStats } from '../src/telemetry/stats.ts';
 import type { KiteApi } from '../src/zerodha/kite-api.ts';
 import { FINAL, progressOf, tradePrice, type LiveOrder, type LiveOrders } from '../src/zerodha/live-orders.ts';
@@ -41,6 +42,8 @@ export interface TrackerEnv {
   readonly stats: PipelineStats;
   /** Told when a poll has finished: the next is sent only then, so polls never queue up in an outage. */
   readonly polled?: () => void;
+  /** Where each fill's signal-to-fill latency is recorded (the metrics), if anywhere. */
+  readonly latency?: SignalToFill;
 }
 
 const topics = topicsFor('zerodha');
@@ -54,7 +57,7 @@ const source = 'execution/zerodha';
  * They are in the ledger before they are published. A Kite fault leaves the order open for the next poll.
  */
 export function orderTracker(env: TrackerEnv): Behaviour<null, TrackerMessage> {
-  const { api, orders, store, stats } = env;
+  const { api, orders, store, stats, latency } = env;
   return {
     init: () => null,
     async receive(state, message, ctx) {
@@ -103,12 +106,16 @@ export function orderTracker(env: TrackerEnv): Behaviour<null, TrackerMessage> {
         const e = out.event as AnyEnvelope;
         if (e.type === 'order_filled') {
           const o = orders.get(e.data.order_id);
-          if (o && orders.applied(o, { fillId: e.data.fill_id, quantity: e.data.quantity, price: toPaise(e.data.fill_price) })) stats.count('zerodha', e.data.strategy_id, 'fills');
+          if (o && orders.applied(o, { fillId: e.data.fill_id, quantity: e.data.quantity, price: toPaise(e.data.fill_price) })) {
+            stats.count('zerodha', e.data.strategy_id, 'fills');
+            latency?.filled(e.correlation_id, Date.parse(e.ts));
+          }
         } else if (e.type === 'order_failed' && e.data.order_id) {
           const o = orders.get(e.data.order_id);
           if (o && !o.ended) {
             o.ended = true;
-            stats.count('zerodha', e.data.strategy_id, 'failed');
+            stats.fail('zerodha', e.data.strategy_id, e.data.reason_code);
+            latency?.ended(e.correlation_id);
           }
         }
       }

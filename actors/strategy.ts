@@ -12,6 +12,7 @@ import type { ActorContext, Behaviour, HeldMessage } from '../src/runtime/actor-
 import type { StrategyInstance } from '../src/strategies/config.ts';
 import type { StrategyLedger } from '../src/strategies/ledger.ts';
 import { SignalIntentSchema, type SignalIntent, type StrategyContext } from '../src/strategies/sdk.ts';
+import type { Probes } from '../src/telemetry/probes.ts';
 import type { PipelineStats, StrategyCounts } from '../src/telemetry/stats.ts';
 
 
@@ -57,6 +58,8 @@ export interface StrategyActorEnv {
   readonly squareOffAt: string | null;
   /** The instance running it: its signals' source says which one made them. */
   readonly instanceId: string;
+  /** Where the tick-to-signal latency is recorded (the metrics), if anywhere. */
+  readonly probes?: Probes;
 }
 
 type Tick = AnyEnvelope & { type: 'market_tick' };
@@ -234,6 +237,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     for (const ns of targets) {
       const event = createEvent({ type: 'trading_signal', broker: ns, source: this.source, key: id, data, cause: tick, startsChain: true, now, id: derivedId(signalId, ns) });
       ctx.publish(topicsFor(ns).signalsRaw, event);
+      this.env.stats.sent(ns);
       // The paper chain is the one whose outcome the strategy hears (every signal is paper-traded).
       if (!tracked) {
         this.env.ledger.sent(event.id, data.instrument_token, delta);
@@ -242,6 +246,8 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     }
     this.env.stats.signals++;
     this.counts.signals++;
+    // Once per signal, not per tick: a tick that makes no signal records nothing.
+    this.env.probes?.signalMade(tick.ts, now);
   }
 
   /** Would this namespace's trading state let a strategy order of `delta` through? */

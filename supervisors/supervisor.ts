@@ -1,6 +1,8 @@
 import type { Clock, Timer } from '../src/clock.ts';
 import { asError, isRetriable, RestartIntensityExceeded } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
+import { actorKind } from '../src/telemetry/actor-kind.ts';
+import type { Probes } from '../src/telemetry/probes.ts';
 import { Cell, type CellEnv, type CellOptions } from '../src/runtime/cell.ts';
 import type { Delivery } from '../src/runtime/delivery.ts';
 import { send, spawnReceiver, type NactParent, type NactRef } from '../src/runtime/nact.ts';
@@ -19,6 +21,8 @@ export interface SupervisorOptions {
 
 export interface SupervisorEnv extends CellEnv {
   readonly clock: Clock;
+  /** Where restarts are counted (the metrics), if anywhere. */
+  readonly probes?: Probes;
 }
 
 type Event =
@@ -89,6 +93,11 @@ export class Supervisor implements Child, Parent {
     return this.children.length;
   }
 
+  /** Its children as they are now (read only: the metrics walk them for the mailboxes). */
+  get members(): readonly Child[] {
+    return this.children;
+  }
+
   childFailed(child: Child, error: unknown, delivery: Delivery | undefined): void {
     send(this.nactRef, { kind: 'failed', child, error, delivery });
   }
@@ -133,7 +142,11 @@ export class Supervisor implements Child, Parent {
       case 'exited':
         return this.onExit(event.child);
       case 'restart-due':
-        for (const c of event.affected) if (this.children.includes(c)) c.restart(c === event.failing && event.dropHead);
+        for (const c of event.affected) {
+          if (!this.children.includes(c)) continue;
+          c.restart(c === event.failing && event.dropHead);
+          this.env.probes?.restarted(c instanceof Supervisor ? 'supervisor' : actorKind(this.name, c.name));
+        }
     }
   }
 

@@ -8,9 +8,11 @@ import type { Clock } from '../clock.ts';
 import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Delivery } from '../runtime/delivery.ts';
+import { Cell } from '../runtime/cell.ts';
 import { startNact, stopActor, type NactParent } from '../runtime/nact.ts';
 import type { DeadLetters } from '../runtime/outbox.ts';
 import type { Child, Parent } from '../runtime/supervision.ts';
+import { Probes } from '../telemetry/probes.ts';
 
 export interface ActorSystemOptions {
   readonly name?: string;
@@ -22,6 +24,8 @@ export interface ActorSystemOptions {
   /** The root supervisor gave up: nothing above it can restart anything. The app shuts down. */
   readonly onFatal: (error: Error) => void;
   readonly random?: () => number;
+  /** Where dead letters, restarts and latencies are recorded for the metrics; one of its own by default. */
+  readonly probes?: Probes;
 }
 
 /**
@@ -38,6 +42,8 @@ export class ActorSystem implements Parent {
   readonly transport: Transport;
   readonly clock: Clock;
   readonly log: Logger;
+  /** What the actors record for the metrics (src/telemetry/metrics.ts reads it). */
+  readonly probes: Probes;
   private readonly nactSystem: NactParent;
   readonly consumers: ConsumerActor[] = [];
   private stopped = false;
@@ -50,13 +56,14 @@ export class ActorSystem implements Parent {
     this.transport = options.transport;
     this.clock = options.clock;
     this.log = options.log;
+    this.probes = options.probes ?? new Probes();
     this.nactSystem = startNact(name);
     // The producer and the dead-letter actor need each other: the producer reaches it through this.
     const deadLetters: DeadLetters = { send: (d, e, p) => this.deadLetters.send(d, e, p) };
     const random = options.random;
     this.producer = new ProducerActor(options.producer, { transport: options.transport, deadLetters, clock: options.clock, log: options.log.child({ actor: `${this.path}/io/producer` }), ...(random ? { random } : {}) });
-    this.deadLetters = new DeadLetterActor(this.producer, options.clock, options.log.child({ actor: `${this.path}/io/dead-letters` }));
-    const env = { clock: this.clock, log: this.log, outbox: this.producer, deadLetters: this.deadLetters };
+    this.deadLetters = new DeadLetterActor(this.producer, options.clock, options.log.child({ actor: `${this.path}/io/dead-letters` }), this.probes);
+    const env = { clock: this.clock, log: this.log, outbox: this.producer, deadLetters: this.deadLetters, probes: this.probes };
     // The I/O actors have a supervisor of their own beside the root: when the root gives up and stops
     // its children, what they held still reaches the dead letters and the broker.
     const io = (this.io = new Supervisor(this.nactSystem, this, { name: 'io', policy: options.policy, ...(random ? { random } : {}) }, env));
@@ -66,7 +73,22 @@ export class ActorSystem implements Parent {
   }
 
   get env() {
-    return { clock: this.clock, log: this.log, outbox: this.producer, deadLetters: this.deadLetters };
+    return { clock: this.clock, log: this.log, outbox: this.producer, deadLetters: this.deadLetters, probes: this.probes };
+  }
+
+  /**
+   * Visits every cell's mailbox, the I/O actors' included: its supervisor's name, its own, and the
+   * deliveries it has not finished. At scrape time only; it allocates nothing per cell.
+   */
+  forEachMailbox(visit: (supervisor: string, name: string, pending: number) => void): void {
+    const walk = (s: Supervisor) => {
+      for (const c of s.members) {
+        if (c instanceof Supervisor) walk(c);
+        else if (c instanceof Cell) visit(s.name, c.name, c.pending);
+      }
+    };
+    walk(this.io);
+    walk(this.root);
   }
 
   /** Starts a consumer actor (a cell that subscribes at start) under `supervisor` (the root by default). */

@@ -21,6 +21,7 @@ import { RiskEngine } from '../risk/engine.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
 import { publishConfirmed } from '../runtime/outbox.ts';
 import type { StrategyLedger } from '../strategies/ledger.ts';
+import { SignalToFill } from '../telemetry/signal-to-fill.ts';
 import type { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
 import type { VenueContext } from './zerodha-venue.ts';
@@ -111,13 +112,19 @@ export class Chain {
     if (!client) throw new ConfigError([`trading.liveEnabled is true but no ${ns} venue was set up: switch it off (ALPHA_PANDA_TRADING__LIVE_ENABLED=false)`]);
     if (client.namespace !== ns) throw new ConfigError([`the ${ns} execution client says it is for ${client.namespace}`]);
     const sup = system.root.spawnSupervisor({ name: ns, policy: config.supervision });
-    const hooks = venue ? await venue.start({ supervisor: sup, store, stats, history, producer: system.producer }) : undefined;
+    // When each signal reached the chain, for its fills' latency: noted as the risk consumer hands it over.
+    const latency = new SignalToFill(ns, system.probes);
+    const hooks = venue ? await venue.start({ supervisor: sup, store, stats, history, producer: system.producer, latency }) : undefined;
     const risk: Ref = sup.spawn({ name: 'risk', behaviour: riskChecker(ns, engine, { prices, stats, store, verdicts }) });
-    const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, { stats, store, executed, results, ...(hooks ? { onPlaced: hooks.onPlaced } : {}) }) });
+    const execution: Ref = sup.spawn({ name: 'execution', behaviour: executionActor(client, { stats, store, executed, results, latency, ...(hooks ? { onPlaced: hooks.onPlaced } : {}) }) });
     const portfolio = sup.spawn<PortfolioBook, PortfolioMessage>({ name: 'portfolio', behaviour: portfolioActor(ns, book, prices, store) });
     this.portfolioRefs.push(portfolio);
     if (store.durable) system.log.info({ namespace: ns, fills: history.fills.length, verdictsToday: verdicts.size, executedToday: results.size, tradingDay: engine.tradingDay || null, state: engine.state }, 'chain restored from the ledger');
-    return { risk: () => risk, 'risk-book': () => risk, execution: () => execution, portfolio: () => portfolio as Ref };
+    const judge = (e: AnyEnvelope) => {
+      if (e.type === 'trading_signal') latency.signal(e.id, e.ts);
+      return risk;
+    };
+    return { risk: judge, 'risk-book': () => risk, execution: () => execution, portfolio: () => portfolio as Ref };
   }
 
   /**

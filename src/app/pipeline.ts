@@ -182,6 +182,11 @@ export class Pipeline {
     }
   }
 
+  /** The actor system it runs in (the metrics read both). */
+  get system(): ActorSystem {
+    return this.options.system;
+  }
+
   get portfolios(): ReadonlyMap<BrokerNamespace, PortfolioBook> {
     return this.chain?.portfolios ?? new Map();
   }
@@ -321,7 +326,7 @@ export class Pipeline {
     const { config } = this.options;
     const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
     const ledger = this.ledgerOf(instance.id);
-    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt, instanceId: this.options.instanceId }, start);
+    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt, instanceId: this.options.instanceId, probes: this.options.system.probes }, start);
     const ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
     this.strategies.set(instance.id, { instance, ref, behaviour });
     for (const token of instance.instruments) {

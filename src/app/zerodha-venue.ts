@@ -22,6 +22,7 @@ import { toPaise } from '../money.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
 import type { Outbox } from '../runtime/outbox.ts';
 import { publishConfirmed } from '../runtime/outbox.ts';
+import type { SignalToFill } from '../telemetry/signal-to-fill.ts';
 import type { PipelineStats } from '../telemetry/stats.ts';
 import { startCallbackServer } from '../zerodha/callback-server.ts';
 import type { KiteApi } from '../zerodha/kite-api.ts';
@@ -38,6 +39,8 @@ export interface VenueContext {
   readonly stats: PipelineStats;
   readonly history: ChainHistory;
   readonly producer: Outbox;
+  /** The namespace's signal-to-fill latency, for the fills the tracker makes. */
+  readonly latency?: SignalToFill;
 }
 
 export interface ZerodhaVenueOptions {
@@ -87,7 +90,7 @@ export class ZerodhaVenue {
   async start(ctx: VenueContext): Promise<{ onPlaced(e: Envelope<'order_placed'>): void }> {
     this.ctx = ctx;
     const { config, catalogue } = this.o;
-    this.tracker = ctx.supervisor.spawn({ name: 'orders', behaviour: orderTracker({ api: this.api, orders: this.orders, fees: feeModel(config.fees), catalogue, store: ctx.store, stats: ctx.stats, polled: () => (this.polling = false) }) });
+    this.tracker = ctx.supervisor.spawn({ name: 'orders', behaviour: orderTracker({ api: this.api, orders: this.orders, fees: feeModel(config.fees), catalogue, store: ctx.store, stats: ctx.stats, polled: () => (this.polling = false), ...(ctx.latency ? { latency: ctx.latency } : {}) }) });
     // Today's orders only: Kite's order book is the day's, and an intraday order does not outlive it.
     const today = ofToday(ctx.history, this.o.clock.now());
     for (const p of today.placed) this.orders.follow(p.event as Envelope<'order_placed'>);

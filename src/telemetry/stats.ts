@@ -1,4 +1,4 @@
-import type { RejectionCode } from '../contracts/events.ts';
+import type { FailureCode, RejectionCode } from '../contracts/events.ts';
 import type { BrokerNamespace } from '../contracts/topics.ts';
 
 /** What a strategy's actor did here. */
@@ -28,6 +28,10 @@ export class PipelineStats {
   /** Strategy signals not sent because their account's trading state would refuse them. */
   suppressed = 0;
   readonly rejections = new Map<RejectionCode, number>();
+  /** Signals sent to each namespace (one signal to several namespaces counts in each). */
+  readonly sentTo = new Map<BrokerNamespace, number>();
+  readonly rejectionsBy = new Map<BrokerNamespace, Map<RejectionCode, number>>();
+  readonly failuresBy = new Map<BrokerNamespace, Map<FailureCode, number>>();
   readonly byStrategy = new Map<string, StrategyCounts>();
   private readonly outcomes = new Map<string, OutcomeCounts>();
 
@@ -52,8 +56,26 @@ export class PipelineStats {
     this.outcomesOf(ns, strategyId)[kind] += n;
   }
 
+  /** A signal was sent to `ns`. */
+  sent(ns: BrokerNamespace): void {
+    this.sentTo.set(ns, (this.sentTo.get(ns) ?? 0) + 1);
+  }
+
   reject(ns: BrokerNamespace, strategyId: string, code: RejectionCode): void {
     this.count(ns, strategyId, 'rejected');
     this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1);
+    bump(this.rejectionsBy, ns, code);
   }
+
+  /** An order failed with `code`. */
+  fail(ns: BrokerNamespace, strategyId: string, code: FailureCode): void {
+    this.count(ns, strategyId, 'failed');
+    bump(this.failuresBy, ns, code);
+  }
+}
+
+function bump<C>(m: Map<BrokerNamespace, Map<C, number>>, ns: BrokerNamespace, code: C): void {
+  let byCode = m.get(ns);
+  if (!byCode) m.set(ns, (byCode = new Map()));
+  byCode.set(code, (byCode.get(code) ?? 0) + 1);
 }
