@@ -255,5 +255,11 @@ describe('API health and documents', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/strategies', '/api/strategies/{id}', '/api/strategies/{id}/live', '/api/positions', '/api/pnl', '/api/orders', '/api/fills', '/api/signals', '/api/chains/{correlationId}', '/api/risk', '/api/risk/{namespace}/{command}', '/health', '/ready']));
     expect(doc.paths['/api/orders']!.get!.parameters.map((p) => p.name)).toEqual(['namespace', 'strategy', 'instrument', 'since', 'until', 'limit', 'status']);
     await problem('GET', '/api/nothing-here', 'not_found');
+    const scrape = await fetch(`${base}/metrics`);
+    expect(scrape.headers.get('content-type')).toContain('text/plain');
+    const text = await scrape.text();
+    const fills = Number(/^alpha_panda_fills_total\{namespace="paper"\} (\d+)/m.exec(text)?.[1]);
+    expect(fills).toBeGreaterThanOrEqual(4);
+    expect(text).toMatch(/^alpha_panda_ticks_received_total \d+/m);
   });
 });

@@ -158,7 +158,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
       expect(live.status, `replica on ${port}`).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/`)).headers.get('content-type')).toContain('text/html');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toMatch(/^alpha_panda_ticks_total \d+/m);
+      expect(metrics).toMatch(/^alpha_panda_ticks_received_total \d+/m);
       expect(metrics).toMatch(/^process_cpu_seconds_total /m);
     }
     // podman stop: SIGTERM, drained and committed within 10 s, exit 0; its strategies go on at app-2.
