@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runFeed } from '../app/feed.ts';
 import { healthChecks } from '../app/health.ts';
-import { run, type FeedChoice, type RunResult } from '../app/run.ts';
+import { instanceIdOf, run, type FeedChoice, type RunResult } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { AlphaPandaError, ConfigError, FeedIncomplete, InputError, Unhealthy } from '../errors.ts';
 import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
+import { VERSION } from '../version.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import type { Signals } from './signals.ts';
 import { addReportCommand } from './report.ts';
@@ -17,7 +17,6 @@ import { Database } from '../db/database.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const positiveNumber = (what: string) => (raw: string) => {
   const n = Number(raw);
@@ -81,7 +80,7 @@ function printRun(result: RunResult, o: Common): void {
 
 async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>, stopWhenReplayed: boolean): Promise<void> {
   const { config, log } = setup(o, extra, o.status);
-  const tracing = startTracing(config.telemetry, log);
+  const tracing = startTracing(config.telemetry, log, instanceIdOf(config));
   const result = await run({
     config,
     feed,
