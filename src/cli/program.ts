@@ -4,7 +4,7 @@ import { healthChecks } from '../app/health.ts';
 import { instanceIdOf, run, type FeedChoice, type RunResult } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { AlphaPandaError, ConfigError, FeedIncomplete, InputError, Unhealthy } from '../errors.ts';
+import { AlphaPandaError, ConfigError, FeedIncomplete, InputError, NotFound, Unhealthy } from '../errors.ts';
 import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { VERSION } from '../version.ts';
@@ -13,6 +13,7 @@ import type { Signals } from './signals.ts';
 import { addReportCommand } from './report.ts';
 import { addSessionCommand } from './session.ts';
 import { addStrategiesCommand } from './strategies.ts';
+import { addTraceCommand } from './trace.ts';
 import { Database } from '../db/database.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
@@ -179,6 +180,7 @@ busOptions(
 addStrategiesCommand(program, () => setup({ status: false }, {}, true));
 addSessionCommand(program, () => setup({ status: false }, {}, true));
 addReportCommand(program, () => setup({ status: false }, {}, true));
+addTraceCommand(program, (o) => setup({ status: false, ...o }, {}, true));
 
 program
   .command('migrate')
@@ -217,7 +219,7 @@ export async function main(installed: Signals): Promise<never> {
     // An InvalidArgumentError from an action (commander prints its own parse errors as plain CommanderErrors).
     if (e instanceof InvalidArgumentError) process.stderr.write(`error: ${e.message}\n`);
     else if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage);
-    else if (e instanceof ConfigError || e instanceof InputError) process.stderr.write(`${e.message}\n`);
+    else if (e instanceof ConfigError || e instanceof InputError || e instanceof NotFound) process.stderr.write(`${e.message}\n`);
     else if (e instanceof AlphaPandaError) process.stderr.write(`alpha-panda stopped: ${e.message}\n`);
     else process.stderr.write(`alpha-panda stopped by a bug: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(exitCodeOf(e));
