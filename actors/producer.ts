@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api';
+import { partitionOf } from '../src/bus/partition.ts';
 import type { OutRecord, Transport } from '../src/bus/transport.ts';
 import type { Clock, Timer } from '../src/clock.ts';
 import { TransportError } from '../src/errors.ts';
@@ -5,6 +7,7 @@ import type { Logger } from '../src/log.ts';
 import type { ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
 import { Delivery } from '../src/runtime/delivery.ts';
 import type { DeadLetters, Outbox } from '../src/runtime/outbox.ts';
+import { endSend } from '../src/telemetry/spans.ts';
 import { backoffDelay, recordFailure, type BackoffPolicy, type BackoffState } from '../supervisors/backoff.ts';
 
 export interface ProducerOptions {
@@ -17,6 +20,8 @@ export interface ProducerOptions {
 export interface Publish {
   readonly record: OutRecord;
   readonly cause: Delivery | undefined;
+  /** A traced record's send span: ended when the broker confirms the record, or when it is given up. */
+  readonly span: Span | undefined;
 }
 
 interface ProducerState {
@@ -44,6 +49,8 @@ export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
   private closing = false;
   private wake: (() => void) | undefined;
   private failures: BackoffState | undefined;
+  /** Partitions per topic, of the topics traced records went to: a send span names the partition its record landed on. */
+  private readonly partitions = new Map<string, number | undefined>();
   private readonly options: ProducerOptions;
   private readonly env: ProducerEnv;
 
@@ -80,7 +87,13 @@ export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
       try {
         await this.env.transport.send(items.map((i) => i.record));
         this.failures = undefined;
-        for (const item of items) item.cause?.endPublish();
+        let traced = false;
+        for (const item of items) {
+          item.cause?.endPublish();
+          if (item.span) traced = true;
+        }
+        // Untraced (every tick; everything with tracing off): one flag per record, nothing else.
+        if (traced) await this.sent(items);
         return;
       } catch (error) {
         // Only a transport's retriable failure is an outage worth waiting out; anything else (a refused
@@ -89,8 +102,10 @@ export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
         if (outage || this.closing) {
           if (this.closing) {
             this.env.log.warn({ records: items.length }, 'shutting down with records unsent; their causes stay uncommitted and are delivered again');
+            for (const item of items) if (item.span) endSend(item.span, undefined, error);
             return;
           }
+          for (const item of items) item.span?.addEvent('send failed; will retry');
           this.failures = recordFailure(this.failures, this.env.clock.now(), this.options.retry);
           const delayMs = backoffDelay(this.options.retry, this.failures, (this.env.random ?? Math.random)());
           this.env.log.warn({ err: error, records: items.length, delayMs, failures: this.failures.failures }, 'send failed; will retry');
@@ -103,10 +118,24 @@ export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
           return;
         }
         const item = items[0]!;
+        if (item.span) endSend(item.span, undefined, error);
         if (item.cause) this.env.deadLetters.send(item.cause, error, 'producer');
         else this.env.log.error({ err: error, topic: item.record.topic }, 'record refused by the broker and has no origin to dead-letter');
         return;
       }
+    }
+  }
+
+  /**
+   * Ends the send spans of confirmed records. Both buses place a record by partitionOf(key), so the
+   * partition is known from the topic's partition count, asked once per topic (after a send: it exists).
+   */
+  private async sent(items: readonly Publish[]): Promise<void> {
+    for (const { span, record } of items) {
+      if (!span) continue;
+      if (!this.partitions.has(record.topic)) this.partitions.set(record.topic, await this.env.transport.partitionCount(record.topic).catch(() => undefined));
+      const n = this.partitions.get(record.topic);
+      endSend(span, n ? partitionOf(record.key, n) : undefined);
     }
   }
 
@@ -141,8 +170,8 @@ export class ProducerActor implements Outbox {
     this.cell = cell;
   }
 
-  publish(record: OutRecord, cause: Delivery | undefined): void {
-    this.cell!.deliver(new Delivery<Publish>({ record, cause }));
+  publish(record: OutRecord, cause: Delivery | undefined, span?: Span): void {
+    this.cell!.deliver(new Delivery<Publish>({ record, cause, span }));
   }
 
   get backlog(): number {
@@ -170,7 +199,8 @@ export class ProducerActor implements Outbox {
   static deadLettersVia(deadLetters: DeadLetters, log: Logger): DeadLetters {
     return {
       send(delivery, error, actorPath) {
-        const { cause, record } = delivery.message as Publish;
+        const { cause, record, span } = delivery.message as Publish;
+        if (span) endSend(span, undefined, error);
         if (cause) deadLetters.send(cause, error, actorPath);
         else log.error({ err: error, topic: record.topic }, 'a record with no origin could not be published');
       },

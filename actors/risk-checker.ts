@@ -5,6 +5,7 @@ import { derivedId } from '../src/ids.ts';
 import type { PriceBook } from '../src/market/price-book.ts';
 import type { RiskEngine, StateChange } from '../src/risk/engine.ts';
 import type { ActorContext, Behaviour, Output } from '../src/runtime/actor-ref.ts';
+import { RISK_DECISION, RISK_REASON_CODE } from '../src/telemetry/attributes.ts';
 import type { PipelineStats } from '../src/telemetry/stats.ts';
 
 export interface RiskCheckerEnv {
@@ -13,6 +14,15 @@ export interface RiskCheckerEnv {
   readonly store: ChainStore;
   /** The verdict of each signal judged today, by chain: what a redelivered signal gets again. */
   readonly verdicts: Map<string, readonly Envelope[]>;
+}
+
+/** The verdict on the signal's span: what a trace search for rejections by reason finds. */
+function decided(ctx: ActorContext<AnyEnvelope>, verdict: AnyEnvelope): void {
+  if (verdict.type === 'validated_signal') ctx.annotate(RISK_DECISION, 'validated');
+  else if (verdict.type === 'rejected_signal') {
+    ctx.annotate(RISK_DECISION, 'rejected');
+    ctx.annotate(RISK_REASON_CODE, verdict.data.reason_code);
+  }
 }
 
 /**
@@ -44,7 +54,10 @@ export function riskChecker(ns: BrokerNamespace, engine: RiskEngine, env: RiskCh
       switch (message.type) {
         case 'trading_signal': {
           if (!risk.delivered.first(message.id)) {
-            for (const e of verdicts.get(message.correlation_id) ?? []) ctx.publish(e.type === 'trading_state' ? topics.riskState : e.type === 'validated_signal' ? topics.signalsValidated : topics.signalsRejected, e);
+            for (const e of verdicts.get(message.correlation_id) ?? []) {
+              if (e.type !== 'trading_state') decided(ctx, e as AnyEnvelope);
+              ctx.publish(e.type === 'trading_state' ? topics.riskState : e.type === 'validated_signal' ? topics.signalsValidated : topics.signalsRejected, e);
+            }
             return risk;
           }
           const signal = message.data;
@@ -56,12 +69,14 @@ export function riskChecker(ns: BrokerNamespace, engine: RiskEngine, env: RiskCh
             stats.count(ns, signal.strategy_id, 'validated');
             const data = { original_signal: signal, validated_quantity: verdict.quantity, validated_price: signal.price, risk_checks: [...verdict.checks], timestamp: signal.timestamp };
             const e = createEvent({ type: 'validated_signal', broker: ns, source, key: message.key, data, cause: message, now, id });
+            decided(ctx, e);
             ctx.publish(topics.signalsValidated, e);
             out.push(e);
           } else {
             stats.reject(ns, signal.strategy_id, verdict.denial.code);
             const data = { original_signal: signal, reason_code: verdict.denial.code, reason: verdict.denial.reason, timestamp: signal.timestamp };
             const e = createEvent({ type: 'rejected_signal', broker: ns, source, key: message.key, data, cause: message, now, id });
+            decided(ctx, e);
             ctx.publish(topics.signalsRejected, e);
             out.push(e);
           }

@@ -106,6 +106,13 @@ export class StartAborted extends AlphaPandaError {
   }
 }
 
+/** What was asked for is not there (a chain no log or ledger holds): said in one line, exit 1. */
+export class NotFound extends AlphaPandaError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}
+
 /** Whether an unknown thrown value may succeed on a retry. Errors from outside default to retriable. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof AlphaPandaError) return error.retriable;

@@ -14,9 +14,37 @@ function destination(file: string | undefined): DestinationStream {
   return pino.destination({ fd: 2, sync: true });
 }
 
-/** Keys whose values never reach a log line, wherever they appear in what is logged (two levels deep). */
-const SECRET_KEYS = ['accessToken', 'access_token', 'apiSecret', 'api_secret', 'password', 'authorization', 'Authorization', 'jwt', 'checksum', 'request_token', 'requestToken'];
-const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
+/**
+ * Keys whose values never reach a log line, wherever they appear in what is logged (two levels deep):
+ * Kite's tokens and secret, JWTs and refresh tokens, passwords, and the HTTP headers that carry them
+ * (`Authorization`, `Cookie`, `Set-Cookie`, in either case: Node lower-cases incoming headers).
+ */
+const SECRET_KEYS = [
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'apiSecret',
+  'api_secret',
+  'password',
+  'passwd',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'Cookie',
+  'set-cookie',
+  'Set-Cookie',
+  'jwt',
+  'checksum',
+  'request_token',
+  'requestToken',
+];
+// fast-redact paths: a key that is not an identifier (set-cookie) is written in brackets.
+const path = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`);
+const REDACT_PATHS = SECRET_KEYS.map(path).flatMap((k) => (k.startsWith('[') ? [k, `*${k}`, `*.*${k}`] : [k, `*.${k}`, `*.*.${k}`]));
 
 /** Secrets the process holds (the Kite access token, the API secret): cut out of every line, whatever path it took. */
 const secrets = new Set<string>();

@@ -1,3 +1,4 @@
+import { chainEventsInLedger } from '../chains/ledger-lookup.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { ControlServer } from '../control/control-server.ts';
@@ -17,7 +18,8 @@ import type { Leadership } from './pipeline.ts';
 /**
  * Everything a run keeps in the database: the ledger the chain writes (DbChainStore), strategy
  * configuration (StrategyStore, seeded from the YAML file when empty), the chain lease, the outbox relay
- * the lease holder runs, and (embedded database) the control socket other commands reach it through.
+ * the lease holder runs, and (embedded database) the control socket other commands reach it through
+ * (`strategies ...`, and `trace`, which reads a chain from the ledger).
  */
 export class Persistence {
   readonly db: Database;
@@ -84,7 +86,7 @@ export class Persistence {
   /** Embedded database: listen for other commands (strategies ...) on its control socket. */
   async serveControl(): Promise<void> {
     if (!this.db.socket) return;
-    this.control = await ControlServer.listen(this.db.socket, (r) => administer(this.strategies, r), this.log.child({ component: 'control' }));
+    this.control = await ControlServer.listen(this.db.socket, (r) => administer(this.strategies, r, (id) => chainEventsInLedger(this.db, id)), this.log.child({ component: 'control' }));
   }
 
   /** After the actors have stopped (their last records are written): relay, lease, socket, database. */

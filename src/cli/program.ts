@@ -1,24 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runFeed } from '../app/feed.ts';
 import { healthChecks } from '../app/health.ts';
-import { run, type FeedChoice, type RunResult } from '../app/run.ts';
+import { instanceIdOf, run, type FeedChoice, type RunResult } from '../app/run.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { AlphaPandaError, ConfigError, FeedIncomplete, InputError, Unhealthy } from '../errors.ts';
+import { AlphaPandaError, ConfigError, FeedIncomplete, InputError, NotFound, Unhealthy } from '../errors.ts';
 import { logToFile, rootLogger, type Logger } from '../log.ts';
 import { startTracing } from '../telemetry/tracing.ts';
+import { VERSION } from '../version.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import type { Signals } from './signals.ts';
 import { addApiCommand } from './api.ts';
 import { addReportCommand } from './report.ts';
 import { addSessionCommand } from './session.ts';
 import { addStrategiesCommand } from './strategies.ts';
+import { addTraceCommand } from './trace.ts';
 import { Database } from '../db/database.ts';
 
 /** `alpha-panda`: commander gives --help on every command and clear errors for bad flags. */
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const positiveNumber = (what: string) => (raw: string) => {
   const n = Number(raw);
@@ -90,7 +90,7 @@ function printRun(result: RunResult, o: Common): void {
 
 async function start(o: Common, feed: FeedChoice, extra: Record<string, unknown>, stopWhenReplayed: boolean): Promise<void> {
   const { config, log } = setup(o, extra, o.status);
-  const tracing = startTracing(config.telemetry, log);
+  const tracing = startTracing(config.telemetry, log, instanceIdOf(config));
   const result = await run({
     config,
     feed,
@@ -192,6 +192,7 @@ addStrategiesCommand(program, () => setup({ status: false }, {}, true));
 addSessionCommand(program, () => setup({ status: false }, {}, true));
 addReportCommand(program, () => setup({ status: false }, {}, true));
 addApiCommand(program);
+addTraceCommand(program, (o) => setup({ status: false, ...o }, {}, true));
 
 program
   .command('migrate')
@@ -230,7 +231,7 @@ export async function main(installed: Signals): Promise<never> {
     // An InvalidArgumentError from an action (commander prints its own parse errors as plain CommanderErrors).
     if (e instanceof InvalidArgumentError) process.stderr.write(`error: ${e.message}\n`);
     else if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage);
-    else if (e instanceof ConfigError || e instanceof InputError) process.stderr.write(`${e.message}\n`);
+    else if (e instanceof ConfigError || e instanceof InputError || e instanceof NotFound) process.stderr.write(`${e.message}\n`);
     else if (e instanceof AlphaPandaError) process.stderr.write(`alpha-panda stopped: ${e.message}\n`);
     else process.stderr.write(`alpha-panda stopped by a bug: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(exitCodeOf(e));

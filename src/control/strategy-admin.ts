@@ -1,3 +1,4 @@
+import type { AnyEnvelope } from '../contracts/envelope.ts';
 import { ConfigError, InputError } from '../errors.ts';
 import type { OpenPosition, StrategyActivity, StrategyInput, StrategyRecord, StrategyStore } from '../db/strategy-store.ts';
 
@@ -9,7 +10,9 @@ export type AdminRequest =
   | { readonly op: 'update'; readonly id: string; readonly input: StrategyInput }
   | { readonly op: 'enable' | 'disable'; readonly id: string }
   | { readonly op: 'live'; readonly id: string; readonly on: boolean }
-  | { readonly op: 'remove'; readonly id: string };
+  | { readonly op: 'remove'; readonly id: string }
+  /** `alpha-panda trace`: the ledger's events of a chain (and of its siblings in other namespaces). */
+  | { readonly op: 'chain'; readonly id: string };
 
 export interface AdminResult {
   readonly records?: readonly StrategyRecord[];
@@ -18,18 +21,23 @@ export interface AdminResult {
   readonly open?: readonly OpenPosition[];
   /** What the ledger holds of it (show). */
   readonly activity?: readonly StrategyActivity[];
+  /** What the ledger holds of a chain (chain). */
+  readonly events?: readonly AnyEnvelope[];
 }
 
+/** Reads a chain's events from the ledger (src/chains/ledger-lookup.ts), for the chain op. */
+export type ChainLookup = (id: string) => Promise<readonly AnyEnvelope[]>;
+
 /** Carries out a request against the strategy store; bad input throws an InputError naming the problem, and changes nothing. */
-export async function administer(store: StrategyStore, r: AdminRequest): Promise<AdminResult> {
+export async function administer(store: StrategyStore, r: AdminRequest, chain?: ChainLookup): Promise<AdminResult> {
   try {
-    return await carryOut(store, r);
+    return await carryOut(store, r, chain);
   } catch (e) {
     throw e instanceof ConfigError ? new InputError(e.issues) : e;
   }
 }
 
-async function carryOut(store: StrategyStore, r: AdminRequest): Promise<AdminResult> {
+async function carryOut(store: StrategyStore, r: AdminRequest, chain: ChainLookup | undefined): Promise<AdminResult> {
   switch (r.op) {
     case 'list':
       return { records: await store.list() };
@@ -46,5 +54,8 @@ async function carryOut(store: StrategyStore, r: AdminRequest): Promise<AdminRes
       return { record: await store.setLive(r.id, r.on) };
     case 'remove':
       return store.remove(r.id);
+    case 'chain':
+      if (!chain) throw new InputError(['chain: this process reads no ledger']);
+      return { events: await chain(r.id) };
   }
 }

@@ -30,6 +30,11 @@ export interface ActorContext<M> {
    * committed) only after the broker has confirmed every event it published.
    */
   publish(topic: string, event: Envelope): void;
+  /**
+   * Records what the actor made of the message in hand on its span (the risk decision): a no-op when
+   * the message is not traced. Key and value rather than an object, so an untraced call allocates nothing.
+   */
+  annotate(key: string, value: string | number | boolean): void;
   /** Ends this actor normally after the message in hand. */
   stop(): void;
   /**

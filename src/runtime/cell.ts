@@ -4,7 +4,10 @@ import type { Envelope } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { ActorStoppedError, asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { endSpan, startChainTrace, startHandlingSpan } from '../telemetry/spans.ts';
+import type { Span } from '@opentelemetry/api';
+import { chainLogBindings } from '../telemetry/log-context.ts';
+import { endSpan, startHandlingSpan, startSendSpan, type Handling } from '../telemetry/spans.ts';
+import { extractTrace, spanContextOf } from '../telemetry/trace-context.ts';
 import type { ActorContext, ActorRef, Behaviour, HeldMessage, Output } from './actor-ref.ts';
 import { Delivery } from './delivery.ts';
 import { DrainWatch } from './drain-watch.ts';
@@ -52,8 +55,8 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   private mode: 'running' | 'suspended' | 'stopped' = 'running';
   private state: S | undefined;
   private started = false;
-  /** Trace headers for what is published while the message in hand is handled (its span's context). */
-  private publishHeaders: Headers | undefined;
+  /** While a traced message is handled: its span, the parent of what is published meanwhile. */
+  handling: Handling | undefined;
   /** Deliveries accepted and not yet handed to the behaviour (see scheduleDrain). */
   private inbox: Delivery<M>[] | undefined;
   private drainScheduled = false;
@@ -65,7 +68,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   private drain: DrainWatch | undefined;
   private context: CellContext<M> | undefined;
   /** With afterBatch: what the batch in hand published, held until afterBatch resolves. */
-  private held: Array<{ output: Output; cause: Delivery<M>; headers: Headers }> | undefined;
+  private held: Array<{ output: Output; cause: Delivery<M>; headers: Headers; span: Span | undefined }> | undefined;
   private readonly nactRef: NactRef<NactMessage>;
   private readonly behaviour: Behaviour<S, M>;
   private readonly parent: Parent;
@@ -237,35 +240,43 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     for (let i = from; i < batch.length; i++) {
       if (this.mode !== 'running') return this.hold(batch, batched ? 0 : i);
       const d = batch[i]!;
-      this.ctx.delivery = d;
-      const traced = d.trace ? startHandlingSpan(this.path, this.name, d.origin?.record.topic, d.message, d.trace) : undefined;
-      this.publishHeaders = traced?.headers;
+      // Untraced messages (every tick) pay one property check here: no span, no context, no headers.
+      this.handling = d.trace ? startHandlingSpan(this.path, this.name, d.origin?.record, d.origin?.groupId, d.message, d.trace) : undefined;
+      this.ctx.begin(d);
       let next: S | Promise<S>;
       try {
         next = this.behaviour.receive(this.state as S, d.message, this.ctx);
       } catch (error) {
-        if (traced) endSpan(traced.span, error);
+        this.handled(error);
         return this.fail(batch, i, error);
       }
       if (isThenable(next)) {
         return (next as Promise<S>).then(
           (state) => {
-            if (traced) endSpan(traced.span);
+            this.handled();
             this.state = state;
             if (!batched) this.finish(d);
             return this.process(batch, i + 1);
           },
           (error: unknown) => {
-            if (traced) endSpan(traced.span, error);
+            this.handled(error);
             return this.fail(batch, i, error);
           },
         );
       }
-      if (traced) endSpan(traced.span);
+      this.handled();
       this.state = next;
       if (!batched) this.finish(d);
     }
     if (batched && batch.length > 0 && this.mode === 'running') return this.completeBatch(batch);
+  }
+
+  /** The message in hand is done with (`error`: it failed): its span ends. */
+  private handled(error?: unknown): void {
+    const h = this.handling;
+    this.handling = undefined;
+    this.ctx.end();
+    if (h) endSpan(h.span, error);
   }
 
   private completeBatch(batch: Delivery<M>[]): void | Promise<void> {
@@ -273,12 +284,12 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     this.held = undefined;
     const done = (state: S) => {
       this.state = state;
-      for (const h of held) this.send(h.output.topic, h.output.event, h.cause, h.headers);
+      for (const h of held) this.send(h.output.topic, h.output.event, h.cause, h.headers, h.span);
       for (const d of batch) this.finish(d);
     };
     // Failed: nothing held goes out; the batch is received again after the restart and publishes anew.
     const failed = (error: unknown) => {
-      for (const h of held) h.cause.endPublish();
+      for (const h of held) unsent(h, error);
       return this.fail(batch, 0, error);
     };
     let r: S | Promise<S>;
@@ -305,7 +316,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   /** A failure while handling batch[index] (or while starting, `starting`): hold, suspend, tell the parent. */
   private fail(batch: Delivery<M>[], index: number, error: unknown, starting = false): void {
     // Outputs held for this batch do not go out: it is received again after the restart.
-    for (const h of this.held ?? []) h.cause.endPublish();
+    for (const h of this.held ?? []) unsent(h, error);
     this.held = undefined;
     const d = starting ? undefined : batch[index];
     if (d) d.attempts++;
@@ -348,30 +359,43 @@ export class Cell<S, M> implements ActorRef<M>, Child {
    */
   publishCaused(topic: string, event: Envelope): void {
     const cause = this.ctx.delivery as Delivery<M> | undefined;
-    // A signal starts a chain and a trace; anything else carries on the trace of the message in hand.
+    // A signal starts a chain and a trace; anything else carries on the trace of the message in hand
+    // (its handling span; a held message resumed later has only the context it arrived with).
     const startsChain = event.correlation_id === event.id && event.causation_id !== null;
-    const headers = startsChain ? startChainTrace(event) : this.publishHeaders ? { ...this.publishHeaders } : cause?.trace ? { ...cause.trace } : {};
+    const parent = startsChain ? undefined : (this.handling?.context ?? (cause?.trace ? extractTrace(cause.trace) : undefined));
+    const sending = startsChain || parent ? startSendSpan(topic, event, parent) : undefined;
+    const headers = sending ? sending.headers : {};
     if (this.behaviour.afterBatch && cause) {
       cause.beginPublish();
-      (this.held ??= []).push({ output: { topic, event }, cause, headers });
+      (this.held ??= []).push({ output: { topic, event }, cause, headers, span: sending?.span });
       return;
     }
     cause?.beginPublish();
-    this.send(topic, event, cause, headers);
+    this.send(topic, event, cause, headers, sending?.span);
   }
 
   /** Hands a record to the outbox; `cause`'s publication was begun already. */
-  private send(topic: string, event: Envelope, cause: Delivery<M> | undefined, headers: Headers): void {
-    this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined);
+  private send(topic: string, event: Envelope, cause: Delivery<M> | undefined, headers: Headers, span: Span | undefined): void {
+    this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined, span);
   }
+}
+
+/** A held output that will not go out (its batch failed, and publishes anew after the restart). */
+function unsent(h: { readonly cause: Delivery; readonly span: Span | undefined }, error: unknown): void {
+  h.cause.endPublish();
+  if (h.span) endSpan(h.span, error);
 }
 
 /** What a behaviour sees: one per cell, prototype methods only, the logger made on first use (a pino child is ~1 KB). */
 class CellContext<M> implements ActorContext<M> {
   delivery: Delivery<M> = undefined as unknown as Delivery<M>;
+  /** A message is in hand (being received, or resumed): `log` binds it. */
+  private inHand = false;
   private readonly cell: Cell<unknown, M>;
   private readonly env: CellEnv;
   private logger: Logger | undefined;
+  /** The logger bound to the message in hand, made when the actor first logs while handling it. */
+  private chainLogger: Logger | undefined;
 
   constructor(cell: Cell<unknown, M>, env: CellEnv) {
     this.cell = cell;
@@ -390,8 +414,35 @@ class CellContext<M> implements ActorContext<M> {
     return this.env.clock;
   }
 
+  /** `d` is in hand from now until end(). Three assignments: what it costs a message whose actor does not log. */
+  begin(d: Delivery<M>): void {
+    this.delivery = d;
+    this.inHand = true;
+    this.chainLogger = undefined;
+  }
+
+  end(): void {
+    this.inHand = false;
+    this.chainLogger = undefined;
+  }
+
+  /**
+   * The actor's logger; while an event is in hand, a child bound to its chain: its correlation id, and
+   * the trace and span it is handled in when it came traced (tracing export on or off). Made only when
+   * the actor logs, once per message: a message whose actor says nothing costs no logger.
+   */
   get log(): Logger {
-    return (this.logger ??= this.env.log.child({ actor: this.cell.path }));
+    const base = (this.logger ??= this.env.log.child({ actor: this.cell.path }));
+    if (!this.inHand) return base;
+    if (this.chainLogger) return this.chainLogger;
+    const d = this.delivery;
+    const span = this.cell.handling?.span.spanContext() ?? (d.trace ? spanContextOf(d.trace) : undefined);
+    const bindings = chainLogBindings(d.message, span);
+    return (this.chainLogger = bindings ? base.child(bindings) : base);
+  }
+
+  annotate(key: string, value: string | number | boolean): void {
+    this.cell.handling?.span.setAttribute(key, value);
   }
 
   publish(topic: string, event: Envelope): void {
@@ -417,11 +468,14 @@ class CellContext<M> implements ActorContext<M> {
       delivery: d,
       resume: (fn) => {
         const was = this.delivery;
-        this.delivery = d;
+        const wasInHand = this.inHand;
+        this.begin(d);
         try {
           fn();
         } finally {
           this.delivery = was;
+          this.inHand = wasInHand;
+          this.chainLogger = undefined;
           end();
         }
       },

@@ -1,9 +1,13 @@
+import type { Span } from '@opentelemetry/api';
 import type { OutRecord } from '../bus/transport.ts';
 import { Delivery } from './delivery.ts';
 
-/** Where actors' outputs go: the producer actor. `cause` is acknowledged once the record is confirmed. */
+/**
+ * Where actors' outputs go: the producer actor. `cause` is acknowledged once the record is confirmed;
+ * `span`, the record's send span (a traced record), ends then too.
+ */
 export interface Outbox {
-  publish(record: OutRecord, cause: Delivery | undefined): void;
+  publish(record: OutRecord, cause: Delivery | undefined, span?: Span): void;
   /** Records accepted and not yet confirmed by the broker. */
   readonly backlog: number;
   whenBelow(threshold: number, fn: () => void): void;

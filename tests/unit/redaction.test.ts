@@ -44,4 +44,25 @@ describe('logs', () => {
     expect(text()).not.toContain(secret);
     expect(text()).not.toContain('hunter2-hunter2');
   });
+
+  it('never carry a JWT, a refresh token, a password or the headers that carry credentials, by key, at any of three levels', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const refresh = 'refresh-9f8e7d6c5b4a';
+    const { log, text } = capture();
+    log.info({ token: jwt }, 'a token at the top');
+    log.info({ session: { access_token: jwt, refresh_token: refresh, refreshToken: refresh } }, 'tokens one level down');
+    log.info({ login: { form: { password: 'correct-horse-battery' } } }, 'a password two levels down');
+    log.info({ req: { headers: { authorization: `Bearer ${jwt}`, cookie: `ap_session=${jwt}` } } }, 'request headers as Node gives them');
+    log.info({ req: { headers: { Authorization: `Bearer ${jwt}`, Cookie: `ap_session=${jwt}` } } }, 'request headers as a client writes them');
+    log.info({ res: { headers: { 'set-cookie': `ap_refresh=${refresh}; HttpOnly` } } }, 'a response setting a cookie');
+    log.child({ id_token: jwt }).info('a child binding');
+    const out = text();
+    expect(out).not.toContain(jwt);
+    expect(out).not.toContain(refresh);
+    expect(out).not.toContain('correct-horse-battery');
+    expect(out).not.toContain('ap_session');
+    // Every line is still written, with what is not secret in it.
+    for (const msg of ['a token at the top', 'tokens one level down', 'a password two levels down', 'request headers as Node gives them', 'request headers as a client writes them', 'a response setting a cookie', 'a child binding']) expect(out).toContain(msg);
+    expect(out.split('[redacted]').length - 1).toBe(11);
+  });
 });
