@@ -2,7 +2,8 @@ import type { AdminRequest, AdminResult } from '../control/strategy-admin.ts';
 import type { LedgerEntry, LedgerQuery } from '../db/ledger-query.ts';
 import type { Logger } from '../log.ts';
 import type { Login } from './login.ts';
-import type { Activity, ChainView, RiskStateView } from './schemas.ts';
+import type { ChainView } from '../chains/chain-view.ts';
+import type { Activity, RiskStateView } from './schemas.ts';
 import type { HttpSettings } from './settings.ts';
 import type { Tokens } from './tokens.ts';
 
@@ -25,7 +26,7 @@ export interface ApiContext {
   /** The ledger's entries; undefined without a database. */
   readonly ledger: ((q: LedgerQuery) => Promise<LedgerEntry[]>) | undefined;
   /** A signal's chain from the ledger, or undefined when no chain has that id. */
-  readonly chain: (correlationId: string) => Promise<ChainView | undefined>;
+  readonly chain: (correlationId: string) => Promise<(ChainView & { readonly traceUrl: string | null }) | undefined>;
   /** Everything the dashboard shows, now. */
   readonly activity: () => Activity;
   /** Each namespace's risk state; undefined on an instance that does not run the account-wide chain. */

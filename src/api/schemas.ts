@@ -99,8 +99,38 @@ export const LedgerEntry = z.object({
 export const Entries = z.object({ entries: z.array(LedgerEntry) });
 
 export const ChainParam = z.strictObject({ correlationId: z.uuid() });
-export const ChainHop = z.object({ type: z.string(), namespace: z.string(), topic: z.string().nullable(), ts: z.string(), id: z.string(), causation_id: z.string().nullable(), ms_since_previous: z.number().nullable(), ms_since_signal: z.number(), summary: z.string() });
-export const Chain = z.object({ correlation_id: z.string(), trace_id: z.string().nullable(), trace_url: z.string().nullable(), hops: z.array(ChainHop) });
+export const ChainHop = z.object({
+  stage: z.enum(['signal', 'verdict', 'order', 'fill', 'failure']),
+  type: z.string(),
+  topic: z.string(),
+  eventId: z.string(),
+  /** Null for a signal known only from its verdict (the ledger keeps no signal envelope). */
+  ts: z.string().nullable(),
+  sincePreviousMs: z.number().nullable(),
+  sinceSignalMs: z.number().nullable(),
+  detail: z.string(),
+});
+export const NamespaceChain = z.object({
+  namespace: Namespace,
+  correlationId: z.string(),
+  hops: z.array(ChainHop),
+  outcome: z.enum(['signalled', 'rejected', 'validated', 'placed', 'partly_filled', 'filled', 'failed']),
+  decision: z.object({ decision: z.enum(['validated', 'rejected']), reasonCode: z.string().nullable(), reason: z.string().nullable() }).nullable(),
+  filled: z.number().int(),
+  totalMs: z.number().nullable(),
+});
+/** A strategy signal's chains, one per namespace it reached (paper beside live), and where to see its trace. */
+export const Chain = z.object({
+  asked: z.string(),
+  signalId: z.string().nullable(),
+  strategyId: z.string().nullable(),
+  instrumentToken: z.number().int().nullable(),
+  side: z.enum(['BUY', 'SELL']).nullable(),
+  quantity: z.number().int().nullable(),
+  namespaces: z.array(NamespaceChain),
+  /** The tracing backend's search for the chain's spans (http.traceUiUrl), or null. */
+  traceUrl: z.string().nullable(),
+});
 
 export const NamespaceParam = z.strictObject({ namespace: Namespace });
 export const RiskCommandParam = z.strictObject({ namespace: Namespace, command: z.enum(['halt', 'reduce', 'resume']) });
@@ -138,4 +168,3 @@ export const Activity = z.object({
 export type Activity = z.infer<typeof Activity>;
 export type ActivityEvent = z.infer<typeof ActivityEvent>;
 export type RiskStateView = z.infer<typeof RiskState>;
-export type ChainView = z.infer<typeof Chain>;

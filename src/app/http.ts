@@ -27,6 +27,9 @@ import type { ActorSystem } from './actor-system.ts';
 import type { Persistence } from './persistence.ts';
 import type { Pipeline } from './pipeline.ts';
 import { summaryData } from './report.ts';
+import { chainEventsOnBus } from '../chains/bus-lookup.ts';
+import { chainView } from '../chains/chain-view.ts';
+import { chainEventsInLedger } from '../chains/ledger-lookup.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,7 +42,6 @@ export interface HttpOptions {
   readonly instanceId: string;
   readonly session: KiteSession | undefined;
   readonly metrics: ApiContext['metrics'];
-  readonly chain: ApiContext['chain'];
   readonly log: Logger;
   readonly env?: Record<string, string | undefined>;
 }
@@ -109,6 +111,12 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
       trace_ui: settings.traceUiUrl,
     };
   };
+  // The ledger has each verdict, order, fill and failure; the in-process log (embedded mode) also has the
+  // signal itself, so its hop is timed. A Kafka log is not scanned per request: `alpha-panda trace` does that.
+  const chainOf = async (id: string) => {
+    const events = [...(persistence ? await chainEventsInLedger(persistence.db, id) : []), ...(system.transport.durable ? [] : (await chainEventsOnBus(system.transport, id, { timeoutMs: 2000, namespaces: pipeline.namespaces })).events)];
+    return chainView(id, events);
+  };
   const readiness: ApiContext['readiness'] = async () => {
     const checks: Array<{ what: string; ok: boolean; detail: string }> = [];
     const h = system.transport.health;
@@ -138,7 +146,12 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     log: log.child({ component: 'api' }),
     administer: persistence ? (r) => administer(persistence.strategies, r) : undefined,
     ledger: persistence ? (q) => queryLedger(persistence.db, q) : undefined,
-    chain: o.chain,
+    chain: async (id) => {
+      const found = await chainOf(id);
+      if (!found) return undefined;
+      const tags = encodeURIComponent(JSON.stringify({ 'alpha_panda.correlation_id': found.namespaces[0]!.correlationId }));
+      return { ...found, traceUrl: settings.traceUiUrl ? `${settings.traceUiUrl.replace(/\/+$/, '')}/search?service=${encodeURIComponent(config.telemetry.serviceName)}&tags=${tags}` : null };
+    },
     activity,
     risk,
     namespaces: pipeline.namespaces,

@@ -146,7 +146,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
       if (config.http.port !== null) {
         const metrics = pipelineMetrics(system, () => pipeline);
-        http = await startHttp({ config, system, pipeline, catalogue, persistence, instanceId, session: zerodha?.session, metrics: { contentType: metrics.contentType, text: () => metrics.scrape() }, chain: async () => undefined, log });
+        http = await startHttp({ config, system, pipeline, catalogue, persistence, instanceId, session: zerodha?.session, metrics: { contentType: metrics.contentType, text: () => metrics.scrape() }, log });
         const login = http.generated ? ` (log in as ${http.generated.user}, password ${http.generated.password}: set API_USERS to choose users)` : '';
         write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}dashboard and API: ${http.server.url}/${login}\n`);
         log.info({ url: http.server.url }, 'serving the API, the dashboard and /metrics');

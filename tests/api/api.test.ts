@@ -195,11 +195,17 @@ describe('API portfolio and ledger', () => {
   it("a chain by correlation id: the signal, risk's verdict, the order and its fill, each hop timed", async () => {
     const [fill] = (await ok(S.Entries, 'GET', '/api/fills?limit=1')).entries;
     const chain = await ok(S.Chain, 'GET', `/api/chains/${fill!.correlation_id}`);
-    expect(chain.correlation_id).toBe(fill!.correlation_id);
-    expect(chain.hops.map((h) => h.type)).toEqual(expect.arrayContaining(['trading_signal', 'validated_signal', 'order_placed', 'order_filled']));
-    expect(chain.hops[0]!.type).toBe('trading_signal');
-    expect(chain.hops[0]!.ms_since_signal).toBe(0);
-    for (const h of chain.hops.slice(1)) expect(h.ms_since_previous).toBeGreaterThanOrEqual(0);
+    expect(chain.asked).toBe(fill!.correlation_id);
+    const [own] = chain.namespaces;
+    expect(own).toMatchObject({ namespace: 'paper', correlationId: fill!.correlation_id, outcome: 'filled' });
+    expect(own!.hops.map((h) => h.type)).toEqual(['trading_signal', 'validated_signal', 'order_placed', ...own!.hops.slice(3).map(() => 'order_filled')]);
+    expect(own!.hops[0]!.sinceSignalMs).toBe(0);
+    for (const h of own!.hops.slice(1)) {
+      expect(h.sincePreviousMs, h.type).toBeGreaterThanOrEqual(0);
+      expect(h.sinceSignalMs, h.type).toBeGreaterThanOrEqual(h.sincePreviousMs!);
+    }
+    expect(own!.totalMs).toBe(own!.hops.at(-1)!.sinceSignalMs);
+    expect(chain.traceUrl).toBeNull(); // no tracing UI configured
     await problem('GET', '/api/chains/not-a-uuid', 'invalid_request');
     await problem('GET', '/api/chains/00000000-0000-4000-8000-000000000000', 'not_found');
   });
@@ -216,13 +222,14 @@ describe('API risk', () => {
 
     const halt = await ok(S.RiskCommandAccepted, 'POST', '/api/risk/paper/halt', { body: { reason: 'api test' } }, 202);
     expect(halt).toMatchObject({ namespace: 'paper', command: 'HALT', topic: 'paper.risk.commands' });
-    await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.state === 'HALTED', 'the risk checker halted');
+    // The engine's state is read directly; the last change as announced on the log follows it.
+    await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.last_change?.state === 'HALTED', 'the risk checker halted and said so');
     const halted = await ok(S.Risk, 'GET', '/api/risk');
-    expect(halted.namespaces[0]!.last_change).toMatchObject({ state: 'HALTED', cause: 'OPERATOR' });
+    expect(halted.namespaces[0]).toMatchObject({ state: 'HALTED', last_change: { state: 'HALTED', cause: 'OPERATOR' } });
     // Strategies hear the state and stop; anything still arriving is refused.
     await new Promise((r) => setTimeout(r, 1500));
     const resume = await ok(S.RiskCommandAccepted, 'POST', '/api/risk/paper/resume', { body: {} }, 202);
-    await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.state === 'ACTIVE', 'the risk checker resumed');
+    await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.last_change?.state === 'ACTIVE', 'the risk checker resumed and said so');
 
     const events = () => decodeAll(recorder.records);
     const commands = events().filter((e) => e.type === 'risk_command');

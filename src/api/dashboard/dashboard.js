@@ -7,6 +7,7 @@ let tokens = JSON.parse(sessionStorage.getItem('alpha-panda-tokens') || 'null');
 let stream;
 let strategies = [];
 let last;
+let refresher;
 
 function keep(t) {
   tokens = t;
@@ -162,18 +163,21 @@ async function openChain(id) {
   const chain = await act(() => api('GET', `/api/chains/${id}`));
   if (!chain) return;
   $('#chain').hidden = false;
-  $('#chain-id').textContent = id;
+  const what = chain.strategyId ? `${chain.strategyId} ${chain.side} ${chain.quantity} of ${chain.instrumentToken}` : id;
+  $('#chain-id').textContent = what;
   const link = $('#chain-trace');
-  link.hidden = !chain.trace_url;
-  if (chain.trace_url) link.href = chain.trace_url;
-  rows('#chain', chain.hops, (tr, h) => {
+  link.hidden = !chain.traceUrl;
+  if (chain.traceUrl) link.href = chain.traceUrl;
+  // One chain per namespace the signal reached: paper beside live.
+  const hops = chain.namespaces.flatMap((n) => n.hops.map((h) => ({ ...h, namespace: n.namespace })));
+  rows('#chain', hops, (tr, h) => {
     tr.dataset.testid = `hop-${h.type}`;
     cell(tr, h.type.replace('_', ' '));
     cell(tr, h.namespace);
-    cell(tr, new Date(h.ts).toISOString().slice(11, 23));
-    cell(tr, h.ms_since_previous === null ? '' : String(h.ms_since_previous), 'num');
-    cell(tr, String(h.ms_since_signal), 'num');
-    cell(tr, h.summary);
+    cell(tr, h.ts ? new Date(h.ts).toISOString().slice(11, 23) : '');
+    cell(tr, h.sincePreviousMs === null ? '' : String(h.sincePreviousMs), 'num');
+    cell(tr, h.sinceSignalMs === null ? '' : String(h.sinceSignalMs), 'num');
+    cell(tr, h.detail);
   });
 }
 
@@ -224,7 +228,7 @@ async function start() {
   $('#logout').hidden = false;
   await loadStrategies();
   await connect();
-  setInterval(() => loadStrategies(), 5000);
+  refresher ??= setInterval(() => loadStrategies(), 5000);
 }
 
 $('#login').addEventListener('submit', async (ev) => {
