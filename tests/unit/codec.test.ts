@@ -69,6 +69,7 @@ describe('wire contract', () => {
       ordersFailed: 'zerodha.orders.failed',
       pnlSnapshots: 'zerodha.pnl.snapshots',
       riskState: 'zerodha.risk.state',
+      riskCommands: 'zerodha.risk.commands',
       reconciliation: 'zerodha.reconciliation',
       divergence: 'zerodha.divergence',
     });

@@ -324,3 +324,28 @@ describe('intraday square-off', () => {
     expect(code(e, signal({ at: at1521 + 1, signal_type: 'SELL', quantity: 10, kind: 'square_off' }))).toBe('NOTHING_TO_CLOSE');
   });
 });
+
+describe("an operator's commands", () => {
+  it('HALT before the first signal of the day holds through it, REDUCE lets only reducing orders pass, RESUME lifts them', () => {
+    const e = engine();
+    const halted = e.command('HALT', T0 - 3_600_000);
+    expect(halted.map((c) => [c.state, c.previous, c.cause])).toEqual([['HALTED', 'ACTIVE', 'OPERATOR']]);
+    expect(halted[0]!.trading_day).toBe('2025-08-11');
+    // The day's first signal starts no new day: the halt is the day's.
+    expect(code(e, signal({ at: T0 }))).toBe('TRADING_HALTED');
+    expect(e.command('HALT', T0)).toEqual([]); // already halted: nothing changes, nothing announced
+    expect(e.command('REDUCE', T0).map((c) => c.state)).toEqual(['REDUCING']);
+    expect(code(e, signal({ at: T0 + 1000 }))).toBe('REDUCE_ONLY');
+    expect(e.command('RESUME', T0 + 2000).map((c) => [c.state, c.previous])).toEqual([['ACTIVE', 'REDUCING']]);
+    expect(code(e, signal({ at: T0 + 3000 }))).toBe('OK');
+  });
+
+  it("an operator's state lapses at the next trading day, and a command for an earlier day applies to the engine's", () => {
+    const e = engine();
+    expect(code(e, signal({ at: T0 }))).toBe('OK');
+    e.command('HALT', T0 - 86_400_000); // yesterday's clock: the engine stays on its day and halts it
+    expect(e.state).toBe('HALTED');
+    expect(e.tradingDay).toBe('2025-08-11');
+    expect(code(e, signal({ at: T0 + 86_400_000 }))).toBe('OK'); // Tuesday starts ACTIVE
+  });
+});
