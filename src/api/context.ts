@@ -34,6 +34,8 @@ export interface ApiContext {
   /** Publishes an operator's command to a namespace's risk checker; resolves once it is on the log. */
   readonly command: (namespace: 'paper' | 'zerodha', command: OperatorCommand, operator: string, reason: string | undefined) => Promise<{ id: string; topic: string }>;
   readonly namespaces: readonly string[];
+  /** An instrument token's trading symbol (the catalogue's). */
+  readonly symbolOf: (token: number) => string | undefined;
   readonly readiness: () => Promise<{ ready: boolean; checks: Array<{ what: string; ok: boolean; detail: string }> }>;
   /** Prometheus exposition; undefined: no metrics here. */
   readonly metrics: { readonly contentType: string; text(): Promise<string> } | undefined;

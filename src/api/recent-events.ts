@@ -21,15 +21,19 @@ export class RecentEvents {
   readonly states = new Map<string, LastState>();
   private readonly seen = new Set<string>();
 
-  constructor(capacity: number) {
+  private readonly symbolOf: (token: number) => string | undefined;
+
+  constructor(capacity: number, symbolOf: (token: number) => string | undefined) {
     this.capacity = capacity;
+    this.symbolOf = symbolOf;
   }
 
   add(e: AnyEnvelope): void {
     // A record delivered again (a rebalance) is counted once: the ring's ids are the ones that can recur.
     if (this.seen.has(e.id)) return;
-    const view = viewOf(e);
-    if (!view) return;
+    const found = viewOf(e);
+    if (!found) return;
+    const view = { ...found, instrument: found.instrument_token === null ? null : (this.symbolOf(found.instrument_token) ?? String(found.instrument_token)) };
     if (e.type === 'rejected_signal') {
       const byCode = this.rejections.get(e.broker) ?? new Map<string, number>();
       byCode.set(e.data.reason_code, (byCode.get(e.data.reason_code) ?? 0) + 1);
@@ -53,7 +57,7 @@ export class RecentEvents {
 
 const base = (e: AnyEnvelope) => ({ id: e.id, type: e.type, namespace: e.broker, correlation_id: e.correlation_id, ts: e.ts });
 
-function viewOf(e: AnyEnvelope): ActivityEvent | undefined {
+function viewOf(e: AnyEnvelope): Omit<ActivityEvent, 'instrument'> | undefined {
   switch (e.type) {
     case 'trading_signal':
       return { ...base(e), strategy_id: e.data.strategy_id, instrument_token: e.data.instrument_token, side: e.data.signal_type, quantity: e.data.quantity, price: e.data.price, reason_code: null };

@@ -26,6 +26,8 @@ export const Strategy = z.object({
   active: z.boolean(),
   live: z.boolean(),
   version: z.number().int(),
+  /** The instruments' trading symbols, in the same order. */
+  symbols: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
   removed: z.boolean(),
@@ -152,7 +154,7 @@ export const Check = z.object({ what: z.string(), ok: z.boolean(), detail: z.str
 export const Readiness = z.object({ ready: z.boolean(), checks: z.array(Check) });
 export const Liveness = z.object({ status: z.literal('ok'), version: z.string(), instance: z.string(), uptime_s: z.number() });
 
-export const ActivityEvent = z.object({ id: z.string(), type: z.string(), namespace: z.string(), strategy_id: z.string().nullable(), instrument_token: z.number().nullable(), side: z.string().nullable(), quantity: z.number().nullable(), price: z.number().nullable(), reason_code: z.string().nullable(), correlation_id: z.string(), ts: z.string() });
+export const ActivityEvent = z.object({ id: z.string(), type: z.string(), namespace: z.string(), strategy_id: z.string().nullable(), instrument_token: z.number().nullable(), instrument: z.string().nullable(), side: z.string().nullable(), quantity: z.number().nullable(), price: z.number().nullable(), reason_code: z.string().nullable(), correlation_id: z.string(), ts: z.string() });
 export const Activity = z.object({
   at: z.string(),
   phase: z.string(),

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { ConfigError } from '../errors.ts';
 
 export interface HttpServer {
@@ -30,4 +30,11 @@ export async function listen(app: Hono, host: string, port: number): Promise<Htt
         server.closeAllConnections();
       }),
   };
+}
+
+/** Fails now, before anything starts, when host:port cannot be listened on (taken, or not ours to take). */
+export async function checkPort(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = await listen(new Hono(), host, port);
+  await probe.close();
 }

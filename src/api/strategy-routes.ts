@@ -5,10 +5,9 @@ import { ApiProblem } from './problem.ts';
 import { route } from './route.ts';
 import { IdParam, LiveSwitch, NewStrategy, StrategyChange, StrategyDetail, StrategyList, StrategyOne, StrategyRemoved } from './schemas.ts';
 
-const json = (r: StrategyRecord) => ({ ...r, instruments: [...r.instruments], createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString() });
-
 /** The strategies, through the same operations and checks as `alpha-panda strategies` (administer). */
 export function strategyRoutes(ctx: ApiContext) {
+  const json = (r: StrategyRecord) => ({ ...r, instruments: [...r.instruments], symbols: r.instruments.map((t) => ctx.symbolOf(t) ?? String(t)), createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString() });
   const admin = async (request: AdminRequest, user: string | undefined): Promise<AdminResult> => {
     if (!ctx.administer) throw new ApiProblem('database_required', 'strategies live in the database, which is switched off here (database.enabled: false)');
     const result = await ctx.administer(request);

@@ -1,23 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { activityFeed } from '../../actors/activity-feed.ts';
 import { apiApp } from '../api/app.ts';
+import type { ApiAuth } from '../api/auth.ts';
 import type { ApiContext } from '../api/context.ts';
-import { Login } from '../api/login.ts';
 import { RecentEvents } from '../api/recent-events.ts';
 import type { Activity, RiskStateView } from '../api/schemas.ts';
 import { listen, type HttpServer } from '../api/server.ts';
-import { JWT_SECRET_VAR } from '../api/settings.ts';
-import { Tokens } from '../api/tokens.ts';
-import { apiUsers } from '../api/users.ts';
 import type { Config } from '../config/schema.ts';
 import { createEvent, type AnyEnvelope } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { topicsFor, type BrokerNamespace } from '../contracts/topics.ts';
 import { administer } from '../control/strategy-admin.ts';
 import { queryLedger } from '../db/ledger-query.ts';
-import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { keepSecret } from '../log.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { toRupees } from '../money.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
@@ -43,7 +38,7 @@ export interface HttpOptions {
   readonly session: KiteSession | undefined;
   readonly metrics: ApiContext['metrics'];
   readonly log: Logger;
-  readonly env?: Record<string, string | undefined>;
+  readonly auth: ApiAuth;
 }
 
 export interface Http {
@@ -72,19 +67,10 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  */
 export async function startHttp(o: HttpOptions): Promise<Http> {
   const { config, system, pipeline, catalogue, persistence, log } = o;
-  const env = o.env ?? process.env;
   const settings = config.http;
-  const secret = env[JWT_SECRET_VAR]?.trim() || undefined;
-  if (secret !== undefined && secret.length < 32) throw new ConfigError([`${JWT_SECRET_VAR} must be at least 32 characters (it signs the API's tokens): e.g. openssl rand -base64 32`]);
-  if (!secret) log.warn(`${JWT_SECRET_VAR} is not set: API tokens are signed with a key made for this process, so they end with it and other instances refuse them`);
-  const key = secret ?? Tokens.randomSecret();
-  keepSecret(key);
-  const users = await apiUsers(env);
-  if (users.generated) keepSecret(users.generated.password);
-  const tokens = new Tokens(key, system.clock, { access: settings.accessTtlS, refresh: settings.refreshTtlS, stream: settings.streamTicketTtlS });
-  const login = new Login(users, tokens, { attempts: settings.loginAttempts, attemptsPerAddress: settings.loginAttemptsPerAddress, windowS: settings.loginWindowS });
+  const { tokens, login } = o.auth;
 
-  const recent = new RecentEvents(settings.recentEvents);
+  const recent = new RecentEvents(settings.recentEvents, (t) => catalogue.get(t)?.symbol);
   const feed: ActorRef<AnyEnvelope> = system.root.spawn({ name: 'activity-feed', behaviour: activityFeed(recent) });
   const topics = pipeline.namespaces.flatMap((ns) => FEED_FAMILIES.map((f) => topicsFor(ns)[f]));
   system.consumer({ name: 'activity-in', groupId: `${config.kafka.groupPrefix}.dashboard.${o.instanceId}.${Date.now().toString(36)}`, topics, route: () => feed, fromBeginning: false, commits: false, ...config.consumer });
@@ -155,6 +141,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     activity,
     risk,
     namespaces: pipeline.namespaces,
+    symbolOf: (t) => catalogue.get(t)?.symbol,
     command: async (ns: BrokerNamespace, command, operator, reason) => {
       const topic = topicsFor(ns).riskCommands;
       const now = system.clock.now();
@@ -169,7 +156,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
   const server = await listen(app, settings.host, settings.port ?? 0);
   return {
     server,
-    generated: users.generated,
+    generated: o.auth.generated,
     // The feed's consumer stops with the actor system, like every other consumer.
     close: () => server.close(),
   };

@@ -21,6 +21,8 @@ import { statusLine, summaryTable, summaryData, type SummaryData } from './repor
 import { systemFor } from './system.ts';
 import { startHttp, type Http } from './http.ts';
 import { pipelineMetrics } from '../telemetry/metrics.ts';
+import { apiAuth } from '../api/auth.ts';
+import { checkPort } from '../api/server.ts';
 
 export type FeedChoice =
   | { readonly kind: 'sim' }
@@ -100,6 +102,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
   const launched = o.launchedAt ?? Date.now();
   const write = o.write ?? ((t: string) => process.stderr.write(t));
   const { catalogue, file, data } = prepare(o);
+  const auth = config.http.port !== null ? await apiAuth(config.http, clock, log) : undefined;
+  if (config.http.port !== null) await checkPort(config.http.host, config.http.port);
   const stop = new StopControl(o);
   const instanceId = instanceIdOf(config);
   const system = systemFor(config, clock, log, (e) => stop.fail(e), o.transport);
@@ -144,9 +148,9 @@ export async function run(o: RunOptions): Promise<RunResult> {
     }
     if (pipeline && !stop.signal.aborted) {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
-      if (config.http.port !== null) {
+      if (auth) {
         const metrics = pipelineMetrics(system, () => pipeline);
-        http = await startHttp({ config, system, pipeline, catalogue, persistence, instanceId, session: zerodha?.session, metrics: { contentType: metrics.contentType, text: () => metrics.scrape() }, log });
+        http = await startHttp({ config, system, pipeline, catalogue, persistence, instanceId, session: zerodha?.session, auth, metrics: { contentType: metrics.contentType, text: () => metrics.scrape() }, log });
         const login = http.generated ? ` (log in as ${http.generated.user}, password ${http.generated.password}: set API_USERS to choose users)` : '';
         write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}dashboard and API: ${http.server.url}/${login}\n`);
         log.info({ url: http.server.url }, 'serving the API, the dashboard and /metrics');

@@ -99,7 +99,7 @@ function drawStrategies(a) {
     tr.dataset.testid = `strategy-${s.id}`;
     cell(tr, s.id);
     cell(tr, s.type);
-    cell(tr, s.instruments.join(', '));
+    cell(tr, s.symbols.join(', '));
     cell(tr, s.active ? 'yes' : 'no').dataset.testid = 'enabled';
     cell(tr, s.live ? 'yes' : 'no');
     const paper = netOf(a, 'paper', s.id);
@@ -151,7 +151,7 @@ function draw(a) {
     cell(tr, e.namespace);
     cell(tr, e.type.replace('_', ' '));
     cell(tr, e.strategy_id);
-    cell(tr, e.instrument_token === null ? '' : String(e.instrument_token));
+    cell(tr, e.instrument ?? '');
     cell(tr, e.side);
     cell(tr, e.quantity === null ? '' : String(e.quantity), 'num');
     cell(tr, e.price === null ? '' : e.price.toFixed(2), 'num');
@@ -163,7 +163,7 @@ async function openChain(id) {
   const chain = await act(() => api('GET', `/api/chains/${id}`));
   if (!chain) return;
   $('#chain').hidden = false;
-  const what = chain.strategyId ? `${chain.strategyId} ${chain.side} ${chain.quantity} of ${chain.instrumentToken}` : id;
+  const what = chain.strategyId ? `${chain.strategyId}: ${chain.side} ${chain.quantity} (${id})` : id;
   $('#chain-id').textContent = what;
   const link = $('#chain-trace');
   link.hidden = !chain.traceUrl;
