@@ -35,19 +35,21 @@ afterAll(async () => {
   await transport.closeNow();
 });
 
+/** The page reacts within a second; a loaded machine gets ten. */
+const WAIT = { timeout: 10_000 };
 const pnlText = () => page.getByTestId('pnl-paper').textContent();
 
 describe('dashboard', () => {
   it('loads, asks for a log-in, refuses a wrong password and lets the right one in', async () => {
     await page.goto(`${base}/`);
-    await expect.poll(() => page.getByTestId('login').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('login').isVisible(), WAIT).toBe(true);
     await page.fill('input[name=username]', login!.user);
     await page.fill('input[name=password]', 'wrong-password');
     await page.click('#login button[type=submit]');
-    await expect.poll(() => page.textContent('#login-error')).toContain('wrong password');
+    await expect.poll(() => page.textContent('#login-error'), WAIT).toContain('wrong password');
     await page.fill('input[name=password]', login!.password);
     await page.click('#login button[type=submit]');
-    await expect.poll(() => page.getByTestId('namespaces').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('namespaces').isVisible(), WAIT).toBe(true);
   });
 
   it('shows paper P&L and the recent fills updating from the running pipeline', async () => {
@@ -63,18 +65,18 @@ describe('dashboard', () => {
 
   it('disables a strategy from its row, which the API then reports switched off', async () => {
     const row = page.getByTestId('strategy-eager-meanrev');
-    await expect.poll(() => row.getByTestId('enabled').textContent()).toBe('yes');
+    await expect.poll(() => row.getByTestId('enabled').textContent(), WAIT).toBe('yes');
     await row.getByTestId('toggle').click();
     await expect.poll(() => row.getByTestId('enabled').textContent(), { timeout: 10_000 }).toBe('no');
     const tokens = JSON.parse((await page.evaluate(() => sessionStorage.getItem('alpha-panda-tokens')))!) as { access_token: string };
     const res = await fetch(`${base}/api/strategies/eager-meanrev`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(((await res.json()) as { strategy: { active: boolean } }).strategy.active).toBe(false);
-    await expect.poll(() => row.getByTestId('toggle').textContent()).toBe('enable');
+    await expect.poll(() => row.getByTestId('toggle').textContent(), WAIT).toBe('enable');
   });
 
   it('opens a chain from a fill: signal, verdict, order and fill with the time of each hop', async () => {
     await page.locator('[data-testid=event-order_filled]').first().click();
     await expect.poll(() => page.getByTestId('chain').isVisible(), { timeout: 10_000 }).toBe(true);
-    for (const hop of ['trading_signal', 'validated_signal', 'order_placed', 'order_filled']) await expect.poll(() => page.getByTestId('chain').getByTestId(`hop-${hop}`).count()).toBeGreaterThan(0);
+    for (const hop of ['trading_signal', 'validated_signal', 'order_placed', 'order_filled']) await expect.poll(() => page.getByTestId('chain').getByTestId(`hop-${hop}`).count(), WAIT).toBeGreaterThan(0);
   });
 });
