@@ -1,10 +1,10 @@
+import type { Span } from '@opentelemetry/api';
 import type { Headers } from '../bus/transport.ts';
 import type { Clock } from '../clock.ts';
 import type { Envelope } from '../contracts/envelope.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { ActorStoppedError, asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Span } from '@opentelemetry/api';
 import { chainLogBindings } from '../telemetry/log-context.ts';
 import { endSpan, startHandlingSpan, startSendSpan, type Handling } from '../telemetry/spans.ts';
 import { extractTrace, spanContextOf } from '../telemetry/trace-context.ts';
