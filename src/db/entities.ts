@@ -39,7 +39,8 @@ export const StrategyRow = defineEntity({
 export const LedgerEntryRow = defineEntity({
   name: 'LedgerEntryRow',
   tableName: 'ledger_entry',
-  indexes: [{ properties: ['namespace', 'tradingDay'] }, { properties: ['namespace', 'strategyId'] }],
+  // A chain is looked up by its correlation id or its strategy signal's id (the API, alpha-panda trace).
+  indexes: [{ properties: ['namespace', 'tradingDay'] }, { properties: ['namespace', 'strategyId'] }, { properties: ['correlationId'] }, { properties: ['signalId'] }],
   // A broker's fill is one row however it reaches the ledger (NULLs differ: other kinds never clash).
   uniques: [{ properties: ['namespace', 'orderId', 'fillId'] }],
   properties: {

@@ -56,13 +56,16 @@ describe.each(BACKENDS)('the database on $name', ({ make }) => {
   });
 
   it('migrations apply to an empty database, and a second run changes nothing', async () => {
-    expect(await db.pending()).toHaveLength(1);
+    expect(await db.pending()).toHaveLength(2);
     const applied = await db.migrate();
-    expect(applied).toHaveLength(1);
+    expect(applied).toEqual(['Migration20261201105438', 'Migration20261201183638']);
     expect(await db.migrate()).toEqual([]);
     expect(await db.pending()).toEqual([]);
     const tables = await db.em().execute<Array<{ table_name: string }>>(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
     expect(tables.map((r) => r.table_name)).toEqual(expect.arrayContaining(['broker_session', 'lease', 'ledger_entry', 'outbox', 'pnl_snapshot', 'risk_day', 'strategy']));
+    // A chain is found by an index, not a scan of the ledger.
+    const indexes = await db.em().execute<Array<{ indexname: string }>>(`select indexname from pg_indexes where tablename = 'ledger_entry' order by 1`);
+    expect(indexes.map((r) => r.indexname)).toEqual(expect.arrayContaining(['ledger_entry_correlation_id_index', 'ledger_entry_signal_id_index']));
   });
 
   it('the ledger keeps each verdict and fill once however often it is recorded, and says what it held when another writer differs', async () => {
@@ -189,7 +192,7 @@ describe('the embedded database in a folder', () => {
     const dir = join(root, 'deep', 'db');
     try {
       const db = await Database.open({ enabled: true, url: null, dir }, rootLogger);
-      expect(await db.migrate()).toHaveLength(1);
+      expect(await db.migrate()).toHaveLength(2);
       await expect(Database.open({ enabled: true, url: null, dir }, rootLogger)).rejects.toBeInstanceOf(DatabaseLocked);
       const other = cli(['migrate'], { ALPHA_PANDA_DATABASE__ENABLED: 'true', DATABASE_DIR: dir });
       expect(other.code).toBe(1);
