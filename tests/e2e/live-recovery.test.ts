@@ -44,10 +44,13 @@ describe('a live run killed mid-placement', () => {
       await first.waitFor(() => first.err.includes('Kite instruments subscribed'), 60_000, 'the feed to subscribe');
       // Kite will take the order and answer only after five seconds: the process dies before it hears.
       server.faults.latencyMs = 5000;
-      for (const p of swing(1430, 60)) {
-        if (server.placements.length > 0) break;
-        server.setQuote(INFY, { last_price: p });
-        await new Promise((r) => setTimeout(r, 60));
+      // The market swings until the strategy signals (a loaded machine may take more than one swing).
+      for (const deadline = Date.now() + 30_000; server.placements.length === 0 && Date.now() < deadline; ) {
+        for (const p of swing(1430, 60)) {
+          if (server.placements.length > 0) break;
+          server.setQuote(INFY, { last_price: p });
+          await new Promise((r) => setTimeout(r, 60));
+        }
       }
       expect(server.placements.length).toBeGreaterThan(0);
       first.kill('SIGKILL');
