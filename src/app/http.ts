@@ -25,6 +25,7 @@ import { summaryData } from './report.ts';
 import { chainEventsOnBus } from '../chains/bus-lookup.ts';
 import { chainView } from '../chains/chain-view.ts';
 import { chainEventsInLedger } from '../chains/ledger-lookup.ts';
+import { CORRELATION_ID } from '../telemetry/attributes.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -135,7 +136,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     chain: async (id) => {
       const found = await chainOf(id);
       if (!found) return undefined;
-      const tags = encodeURIComponent(JSON.stringify({ 'alpha_panda.correlation_id': found.namespaces[0]!.correlationId }));
+      const tags = encodeURIComponent(JSON.stringify({ [CORRELATION_ID]: found.namespaces[0]!.correlationId }));
       return { ...found, traceUrl: settings.traceUiUrl ? `${settings.traceUiUrl.replace(/\/+$/, '')}/search?service=${encodeURIComponent(config.telemetry.serviceName)}&tags=${tags}` : null };
     },
     activity,

@@ -20,7 +20,7 @@ const stop = new AbortController();
 const transport = keepOpen(makeTransport('memory'));
 
 beforeAll(async () => {
-  const config = loadConfig({}, { trading: { strategiesFile: 'tests/fixtures/eager-strategies.yaml' }, database: { enabled: true, dir: 'memory://' }, http: { port: 0 }, feed: { sim: { ticksPerSecond: 400 } } });
+  const config = loadConfig({}, { trading: { strategiesFile: 'tests/fixtures/eager-strategies.yaml' }, database: { enabled: true, dir: 'memory://' }, http: { port: 0, traceUiUrl: 'http://jaeger.test:16686' }, feed: { sim: { ticksPerSecond: 400 } } });
   result = run({ config, feed: { kind: 'sim' }, stopWhenReplayed: false, status: false, log: rootLogger, transport, signal: stop.signal, onHttp: (h) => ((base = h.url), (login = h.generated)) });
   result.catch(() => undefined);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
@@ -75,8 +75,16 @@ describe('dashboard', () => {
   });
 
   it('opens a chain from a fill: signal, verdict, order and fill with the time of each hop', async () => {
-    await page.locator('[data-testid=event-order_filled]').first().click();
+    const correlation = await page.locator('[data-testid=event-order_filled]').first().getAttribute('data-correlation');
+    // The list is redrawn every second: the row is found again by its chain at the click.
+    await page.locator(`[data-testid=event-order_filled][data-correlation="${correlation}"]`).first().click();
     await expect.poll(() => page.getByTestId('chain').isVisible(), { timeout: 10_000 }).toBe(true);
     for (const hop of ['trading_signal', 'validated_signal', 'order_placed', 'order_filled']) await expect.poll(() => page.getByTestId('chain').getByTestId(`hop-${hop}`).count(), WAIT).toBeGreaterThan(0);
+    // The trace link searches the tracing UI for the chain's spans by its correlation id.
+    await expect.poll(() => page.locator('#chain-id').textContent(), WAIT).toContain(correlation!);
+    const href = new URL((await page.locator('#chain-trace').getAttribute('href'))!);
+    expect(href.origin + href.pathname).toBe('http://jaeger.test:16686/search');
+    expect(href.searchParams.get('service')).toBe('alpha-panda');
+    expect(JSON.parse(href.searchParams.get('tags')!)).toEqual({ 'alpha_panda.correlation_id': correlation });
   });
 });
