@@ -113,8 +113,7 @@ export function riskChecker(ns: BrokerNamespace, engine: RiskEngine, env: RiskCh
       for (const o of outputs) o.event = held.get(o.event.id) ?? o.event;
       const day = JSON.stringify(risk.dayState);
       if (day !== savedDay) {
-        const { tradingDay, state, dayStartNetPaise } = risk.dayState;
-        await store.saveDay(ns, tradingDay, state, dayStartNetPaise);
+        await store.saveDay(ns, risk.dayState);
         savedDay = day;
       }
       return risk;

@@ -21,6 +21,7 @@ function destination(file: string | undefined): DestinationStream {
  */
 const SECRET_KEYS = [
   'token',
+  'ticket',
   'accessToken',
   'access_token',
   'refreshToken',

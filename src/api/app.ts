@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { InputError, NotFoundError, ConflictError, AlphaPandaError } from '../errors.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -43,13 +44,16 @@ function problemOf(e: unknown, ctx: ApiContext, path: string): ApiProblem {
 /**
  * The HTTP surface of a running system: the API (every route from its table, zod on every request, JWT
  * on all but log-in and health), its OpenAPI document, readiness, Prometheus metrics, the dashboard's
- * live stream (Server-Sent Events, opened with a stream ticket) and the dashboard itself.
+ * live stream (Server-Sent Events, opened with a stream ticket; each ends when `closing` is aborted) and
+ * the dashboard itself.
  */
-export function apiApp(ctx: ApiContext): { app: Hono; routes: readonly Route[] } {
+export function apiApp(ctx: ApiContext, closing: AbortSignal = new AbortController().signal): { app: Hono; routes: readonly Route[] } {
   const app = new Hono();
   const routes = [...authRoutes(ctx), ...strategyRoutes(ctx), ...tradingRoutes(ctx), ...healthRoutes(ctx)];
   app.onError((e, c) => problemResponse(problemOf(e, ctx, c.req.path), c.req.path));
   app.notFound((c) => problemResponse(new ApiProblem('not_found', `no route ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`), c.req.path));
+  // No request body the API takes is anywhere near 64 KiB: a bigger one is refused before it is read.
+  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => problemResponse(new ApiProblem('invalid_request', 'the body is larger than 64 KiB'), '/api') }));
   mount(app, routes, ctx.tokens);
   const openapi = openApiDocument([...routes, route({ method: 'get', path: '/ready', summary: 'Readiness: broker, database and Kite session (503 when one is not)', tag: 'health', auth: false, response: Readiness, handle: async () => undefined })], ctx.version);
   app.get('/openapi.json', (c) => c.json(openapi));
@@ -68,7 +72,7 @@ export function apiApp(ctx: ApiContext): { app: Hono; routes: readonly Route[] }
     ctx.log.debug({ user }, 'dashboard stream opened');
     return streamSSE(c, async (stream) => {
       let id = 0;
-      while (!stream.aborted && !stream.closed) {
+      while (!stream.aborted && !stream.closed && !closing.aborted) {
         await stream.writeSSE({ event: 'activity', id: String(++id), data: JSON.stringify(ctx.activity()) });
         await stream.sleep(1000);
       }

@@ -27,6 +27,6 @@ export async function apiAuth(settings: HttpSettings, clock: Clock, log: Logger,
   keepSecret(key);
   if (users.generated) keepSecret(users.generated.password);
   const tokens = new Tokens(key, clock, { access: settings.accessTtlS, refresh: settings.refreshTtlS, stream: settings.streamTicketTtlS });
-  const login = new Login(users, tokens, { attempts: settings.loginAttempts, attemptsPerAddress: settings.loginAttemptsPerAddress, windowS: settings.loginWindowS });
+  const login = new Login(users, tokens, { attempts: settings.loginAttempts, attemptsPerAddress: settings.loginAttemptsPerAddress, windowS: settings.loginWindowS }, log.child({ component: 'api' }));
   return { tokens, login, generated: users.generated };
 }

@@ -3,11 +3,11 @@ import type { LedgerEntry, LedgerQuery } from '../db/ledger-query.ts';
 import type { Logger } from '../log.ts';
 import type { Login } from './login.ts';
 import type { ChainView } from '../chains/chain-view.ts';
+import type { RiskCommandName } from '../contracts/events.ts';
+import type { BrokerNamespace } from '../contracts/topics.ts';
 import type { Activity, RiskStateView } from './schemas.ts';
 import type { HttpSettings } from './settings.ts';
 import type { Tokens } from './tokens.ts';
-
-export type OperatorCommand = 'HALT' | 'REDUCE' | 'RESUME';
 
 /**
  * What the API needs of the running system, as functions over it (src/app/http.ts makes them from the
@@ -32,7 +32,7 @@ export interface ApiContext {
   /** Each namespace's risk state; undefined on an instance that does not run the account-wide chain. */
   readonly risk: () => RiskStateView[] | undefined;
   /** Publishes an operator's command to a namespace's risk checker; resolves once it is on the log. */
-  readonly command: (namespace: 'paper' | 'zerodha', command: OperatorCommand, operator: string, reason: string | undefined) => Promise<{ id: string; topic: string }>;
+  readonly command: (namespace: BrokerNamespace, command: RiskCommandName, operator: string, reason: string | undefined) => Promise<{ id: string; topic: string }>;
   readonly namespaces: readonly string[];
   /** An instrument token's trading symbol (the catalogue's). */
   readonly symbolOf: (token: number) => string | undefined;

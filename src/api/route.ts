@@ -55,7 +55,9 @@ async function bodyOf(c: Context, schema: Schema | undefined): Promise<unknown> 
   const text = await c.req.text();
   let value: unknown = {};
   if (text.trim() !== '') {
-    if (!(c.req.header('content-type') ?? '').includes('application/json')) throw new ApiProblem('invalid_request', 'the body must be JSON (Content-Type: application/json)');
+    // The media type itself, not a substring: text/plain (which a browser sends cross-site unasked) is refused.
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') throw new ApiProblem('invalid_request', 'the body must be JSON (Content-Type: application/json)');
     try {
       value = JSON.parse(text);
     } catch (e) {
@@ -87,7 +89,8 @@ export function mount(app: Hono, routes: readonly Route[], tokens: Tokens): void
       const query = parse(r.query, c.req.query(), 'query');
       const body = await bodyOf(c, r.body);
       const result = await r.handle({ params, query, body, user, address: addressOf(c) } as Request<Schema, Schema, Schema>);
-      return c.json(result as object, r.status ?? 200);
+      // Answers hold tokens and trading state: never cached by a browser or a proxy.
+      return c.json(result as object, r.status ?? 200, { 'cache-control': 'no-store' });
     });
   }
 }

@@ -12,7 +12,7 @@ export interface HttpServer {
 }
 
 /** Serves `app` on host:port (0: any free port). A port in use is a configuration error naming it. */
-export async function listen(app: Hono, host: string, port: number): Promise<HttpServer> {
+export async function listen(app: Hono, host: string, port: number, graceMs = 1500): Promise<HttpServer> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }) as Server;
     s.once('listening', () => resolve(s));
@@ -25,9 +25,14 @@ export async function listen(app: Hono, host: string, port: number): Promise<Htt
     port: bound,
     close: () =>
       new Promise<void>((resolve) => {
-        // Open streams (the dashboard's) would hold the server open: they are ended with it.
-        server.close(() => resolve());
-        server.closeAllConnections();
+        // No new connections; idle ones close now; requests in flight get `graceMs` to finish (the
+        // app ends its streams when told it is closing), then whatever is left is cut.
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 }

@@ -1,3 +1,4 @@
+import { RiskCommandName } from '../contracts/events.ts';
 import type { LedgerKind, LedgerQuery } from '../db/ledger-query.ts';
 import type { ApiContext } from './context.ts';
 import { ApiProblem } from './problem.ts';
@@ -75,7 +76,7 @@ export function tradingRoutes(ctx: ApiContext) {
       handle: async (r) => {
         const { namespace } = r.params;
         if (!ctx.namespaces.includes(namespace)) throw new ApiProblem('not_found', `${namespace} is not traded by this deployment (namespaces: ${ctx.namespaces.join(', ')})`);
-        const command = r.params.command.toUpperCase() as 'HALT' | 'REDUCE' | 'RESUME';
+        const command = RiskCommandName.parse(r.params.command.toUpperCase());
         const sent = await ctx.command(namespace, command, r.user!, r.body.reason);
         ctx.log.warn({ user: r.user, namespace, command, reason: r.body.reason }, "operator's command published");
         return { id: sent.id, namespace, command, topic: sent.topic };

@@ -144,8 +144,8 @@ export class Chain {
       }
     }
     if (engine.state !== 'ACTIVE') {
-      const { tradingDay, state } = engine.dayState;
-      const data = { state, previous: 'ACTIVE' as const, cause: 'OPERATOR' as const, flatten: false, trading_day: tradingDay, loss: 0, limit: this.options.config.risk.dailyLossLimit, timestamp: new Date(this.options.system.clock.now()).toISOString() };
+      const { tradingDay, state, stateCause } = engine.dayState;
+      const data = { state, previous: 'ACTIVE' as const, cause: stateCause ?? ('DAILY_LOSS' as const), flatten: false, trading_day: tradingDay, loss: 0, limit: this.options.config.risk.dailyLossLimit, timestamp: new Date(this.options.system.clock.now()).toISOString() };
       this.redrive.push(createEvent({ type: 'trading_state', broker: ns, source: `risk/${ns}`, key: ns, data, now: this.options.system.clock.now(), id: derivedId(ns, tradingDay, state, 'restored') }));
     }
   }

@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { activityFeed } from '../../actors/activity-feed.ts';
 import { apiApp } from '../api/app.ts';
 import type { ApiAuth } from '../api/auth.ts';
 import type { ApiContext } from '../api/context.ts';
-import { RecentEvents } from '../api/recent-events.ts';
 import type { Activity, RiskStateView } from '../api/schemas.ts';
 import { listen, type HttpServer } from '../api/server.ts';
 import type { Config } from '../config/schema.ts';
-import { createEvent, type AnyEnvelope } from '../contracts/envelope.ts';
+import { createEvent } from '../contracts/envelope.ts';
+import { VERSION } from '../version.ts';
 import { EventRecord } from '../contracts/event-record.ts';
 import { topicsFor, type BrokerNamespace } from '../contracts/topics.ts';
 import { administer } from '../control/strategy-admin.ts';
@@ -15,7 +13,6 @@ import { queryLedger } from '../db/ledger-query.ts';
 import type { Logger } from '../log.ts';
 import type { InstrumentCatalogue } from '../market/instruments.ts';
 import { toRupees } from '../money.ts';
-import type { ActorRef } from '../runtime/actor-ref.ts';
 import { publishConfirmed } from '../runtime/outbox.ts';
 import type { KiteSession } from '../zerodha/session.ts';
 import type { ActorSystem } from './actor-system.ts';
@@ -27,7 +24,6 @@ import { chainView } from '../chains/chain-view.ts';
 import { chainEventsInLedger } from '../chains/ledger-lookup.ts';
 import { CORRELATION_ID } from '../telemetry/attributes.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface HttpOptions {
   readonly config: Config;
@@ -49,9 +45,6 @@ export interface Http {
   close(): Promise<void>;
 }
 
-/** The topics whose events the dashboard lists, of every namespace traded here. */
-const FEED_FAMILIES = ['signalsRaw', 'signalsRejected', 'ordersSubmitted', 'ordersFilled', 'ordersFailed', 'riskState', 'riskCommands'] as const;
-
 /** Waits for `p` at most `ms`. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -63,18 +56,15 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /**
  * The HTTP surface of `run`: the API, dashboard, stream and /metrics over this instance's pipeline, its
- * database and its bus. The dashboard's recent events come from a consumer of its own (every instance
- * sees every namespace's events), so it works on an instance that does not run the chain too.
+ * database and its bus. The dashboard's recent events come from the pipeline's activity role (every
+ * instance sees every namespace's events), so it works on an instance that does not run the chain too.
  */
 export async function startHttp(o: HttpOptions): Promise<Http> {
   const { config, system, pipeline, catalogue, persistence, log } = o;
   const settings = config.http;
   const { tokens, login } = o.auth;
 
-  const recent = new RecentEvents(settings.recentEvents, (t) => catalogue.get(t)?.symbol);
-  const feed: ActorRef<AnyEnvelope> = system.root.spawn({ name: 'activity-feed', behaviour: activityFeed(recent) });
-  const topics = pipeline.namespaces.flatMap((ns) => FEED_FAMILIES.map((f) => topicsFor(ns)[f]));
-  system.consumer({ name: 'activity-in', groupId: `${config.kafka.groupPrefix}.dashboard.${o.instanceId}.${Date.now().toString(36)}`, topics, route: () => feed, fromBeginning: false, commits: false, ...config.consumer });
+  const recent = pipeline.recent;
 
   const risk = (): RiskStateView[] | undefined => {
     if (!pipeline.chain) return undefined;
@@ -153,12 +143,16 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     readiness,
     metrics: o.metrics,
   };
-  const { app } = apiApp(ctx);
+  const closing = new AbortController();
+  const { app } = apiApp(ctx, closing.signal);
   const server = await listen(app, settings.host, settings.port ?? 0);
   return {
     server,
     generated: o.auth.generated,
     // The feed's consumer stops with the actor system, like every other consumer.
-    close: () => server.close(),
+    close: () => {
+      closing.abort();
+      return server.close();
+    },
   };
 }

@@ -3,6 +3,8 @@ import { priceCache, type PriceCacheMessage } from '../../actors/price-cache.ts'
 import { StrategyBehaviour, type StrategyMessage, type StrategyStart } from '../../actors/strategy.ts';
 import { strategyLedgers } from '../../actors/strategy-ledgers.ts';
 import { tradingStateActor } from '../../actors/trading-state.ts';
+import { activityFeed } from '../../actors/activity-feed.ts';
+import { RecentEvents } from '../api/recent-events.ts';
 import type { Supervisor } from '../../supervisors/supervisor.ts';
 import type { Config } from '../config/schema.ts';
 import type { AnyEnvelope } from '../contracts/envelope.ts';
@@ -85,6 +87,8 @@ export class Pipeline {
   readonly prices = new PriceBook();
   readonly states = new TradingStates();
   readonly stats = new PipelineStats();
+  /** What the dashboard lists (the activity role's consumer keeps it). */
+  readonly recent: RecentEvents;
   readonly namespaces: readonly BrokerNamespace[];
   readonly consumers: ConsumerActor[] = [];
   readonly progress: StartupProgress;
@@ -116,6 +120,7 @@ export class Pipeline {
     this.options = options;
     this.progress = options.progress ?? { phase: 'starting', assigned: 0, groups: 0 };
     const { config } = options;
+    this.recent = new RecentEvents(config.http.recentEvents, (t) => options.catalogue.get(t)?.symbol);
     this.namespaces = namespacesFor(true, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled });
     // The groups this instance will join (the chain's among them if it leads): shown while connecting.
     this.progress.groups = Object.values(ROLES).reduce((n, r) => n + (r.scope === 'chain' ? this.namespaces.length : 1), 0);
@@ -206,6 +211,7 @@ export class Pipeline {
     const { system, config, instanceId } = this.options;
     const prefix = config.kafka.groupPrefix;
     const states: Ref = this.market.spawn({ name: 'trading-state', behaviour: tradingStateActor(this.states) });
+    const activity: Ref = this.market.spawn({ name: 'activity-feed', behaviour: activityFeed(this.recent) });
     this.ledgerKeeper = this.market.spawn({ name: 'strategy-ledgers', behaviour: strategyLedgers((id) => this.ledgerOf(id)) });
     const keeper = this.ledgerKeeper;
     const host = this.host;
@@ -229,6 +235,7 @@ export class Pipeline {
         return own?.instance.strategy.onFill ? [keeper, own.ref as Ref] : keeper;
       },
       'trading-state': () => states,
+      activity: () => activity,
     };
     for (const role of Object.keys(routes) as (keyof typeof routes)[]) {
       const spec = ROLES[role];

@@ -165,6 +165,8 @@ export const PnlSnapshot = z.object({
 });
 
 export const TradingStateName = z.enum(['ACTIVE', 'REDUCING', 'HALTED']);
+/** Why a state changed: the loss limit (lapses at the next day), a new day, or an operator (holds until an operator lifts it). */
+export const TradingStateCause = z.enum(['DAILY_LOSS', 'NEW_DAY', 'OPERATOR']);
 
 /**
  * A namespace's trading state changed: published by its risk checker, so strategies stop sending what
@@ -173,7 +175,7 @@ export const TradingStateName = z.enum(['ACTIVE', 'REDUCING', 'HALTED']);
 export const TradingStateChanged = z.object({
   state: TradingStateName,
   previous: TradingStateName,
-  cause: z.enum(['DAILY_LOSS', 'NEW_DAY', 'OPERATOR']),
+  cause: TradingStateCause,
   flatten: z.boolean(),
   trading_day: z.iso.date(),
   loss: Money,
@@ -305,6 +307,7 @@ export type RiskCheckName = z.infer<typeof RiskCheckName>;
 export type SignalKind = z.infer<typeof SignalKind>;
 export type FeeBreakdown = z.infer<typeof FeeBreakdown>;
 export type TradingStateName = z.infer<typeof TradingStateName>;
+export type TradingStateCause = z.infer<typeof TradingStateCause>;
 export type TradingStateChanged = z.infer<typeof TradingStateChanged>;
 export type StrategyChanged = z.infer<typeof StrategyChanged>;
 export type RiskCommand = z.infer<typeof RiskCommand>;

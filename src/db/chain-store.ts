@@ -1,7 +1,7 @@
 import type { InferEntity } from '@mikro-orm/core';
 import type { Clock } from '../clock.ts';
 import type { AnyEnvelope, Envelope } from '../contracts/envelope.ts';
-import type { TradingStateName, TradingSignal } from '../contracts/events.ts';
+import type { TradingStateCause, TradingStateName, TradingSignal } from '../contracts/events.ts';
 import type { BrokerNamespace } from '../contracts/topics.ts';
 import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -45,7 +45,18 @@ export interface ChainHistory {
   readonly rejected: readonly ChainRecord[];
   readonly failed: readonly ChainRecord[];
   readonly placed: readonly ChainRecord[];
-  readonly day: { readonly tradingDay: string; readonly state: TradingStateName; readonly dayStartNetPaise: Paise } | undefined;
+  readonly day: RiskDay | undefined;
+}
+
+/** What the risk engine keeps of its day (src/risk/engine.ts `dayState`). */
+export interface RiskDay {
+  readonly tradingDay: string;
+  readonly state: TradingStateName;
+  /** Why the state is what it is (null: never changed). */
+  readonly stateCause: TradingStateCause | null;
+  readonly dayStartNetPaise: Paise;
+  /** ms since the epoch of the last operator's command carried out, or null. */
+  readonly lastCommandAt: number | null;
 }
 
 export const EMPTY_HISTORY: ChainHistory = { fills: [], dayFills: [], validated: [], rejected: [], failed: [], placed: [], day: undefined };
@@ -63,7 +74,7 @@ export interface ChainStore {
    * instance that lost its lease and judged again): those are what must be published instead.
    */
   record(ns: BrokerNamespace, events: readonly Envelope[]): Promise<ReadonlyMap<string, Envelope>>;
-  saveDay(ns: BrokerNamespace, tradingDay: string, state: TradingStateName, dayStartNetPaise: Paise): Promise<void>;
+  saveDay(ns: BrokerNamespace, day: RiskDay): Promise<void>;
   saveSnapshots(ns: BrokerNamespace, snapshots: readonly Envelope<'pnl_snapshot'>[]): Promise<void>;
   load(ns: BrokerNamespace): Promise<ChainHistory>;
 }
@@ -255,9 +266,10 @@ export class DbChainStore implements ChainStore {
     return out;
   }
 
-  async saveDay(ns: BrokerNamespace, tradingDay: string, state: TradingStateName, dayStartNetPaise: Paise): Promise<void> {
+  async saveDay(ns: BrokerNamespace, day: RiskDay): Promise<void> {
+    const { tradingDay, state, stateCause, dayStartNetPaise, lastCommandAt } = day;
     await this.retrying('saving the risk day', async () => {
-      await this.db.em().upsert(RiskDayRow, { namespace: ns, tradingDay, state, dayStartNetPaise, updatedAt: new Date() });
+      await this.db.em().upsert(RiskDayRow, { namespace: ns, tradingDay, state, stateCause, lastCommandAt: lastCommandAt === null ? null : new Date(lastCommandAt), dayStartNetPaise, updatedAt: new Date() });
     });
   }
 
@@ -290,7 +302,7 @@ export class DbChainStore implements ChainStore {
       rejected: ofDay.filter((r) => r.kind === 'rejected').map(record),
       failed: ofDay.filter((r) => r.kind === 'failed').map(record),
       placed: ofDay.filter((r) => r.kind === 'placed').map(record),
-      day: day ? { tradingDay: day.tradingDay, state: day.state, dayStartNetPaise: day.dayStartNetPaise } : undefined,
+      day: day ? { tradingDay: day.tradingDay, state: day.state, stateCause: day.stateCause ?? null, dayStartNetPaise: day.dayStartNetPaise, lastCommandAt: day.lastCommandAt ? day.lastCommandAt.getTime() : null } : undefined,
     };
   }
 }

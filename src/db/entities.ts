@@ -97,6 +97,10 @@ export const RiskDayRow = defineEntity({
     namespace: p.string().primary(),
     tradingDay: p.string().length(10),
     state: p.enum(['ACTIVE', 'REDUCING', 'HALTED'] as const),
+    /** Why the state is what it is: an operator's state holds across days, a daily-loss state lapses. */
+    stateCause: p.enum(['DAILY_LOSS', 'NEW_DAY', 'OPERATOR'] as const).nullable(),
+    /** The time of the last operator's command carried out: one delivered again is not carried out twice. */
+    lastCommandAt: p.datetime().nullable(),
     dayStartNetPaise: p.bigint('number'),
     updatedAt: p.datetime(),
   },

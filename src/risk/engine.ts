@@ -1,4 +1,4 @@
-import type { ChainHistory } from '../db/chain-store.ts';
+import type { ChainHistory, RiskDay } from '../db/chain-store.ts';
 import type { OrderFailed, OrderFilled, RiskCheckName, RiskCommandName, TradingSignal, TradingStateChanged } from '../contracts/events.ts';
 import type { Instrument } from '../market/instruments.ts';
 import { istDate, istMinutes, minutesOf } from '../market/market-hours.ts';
@@ -52,6 +52,10 @@ export class RiskEngine {
   /** Envelope ids of signals handled: a redelivered event is not judged again (its verdict is on its way). */
   readonly delivered = new Once();
   state: TradingState = 'ACTIVE';
+  /** Why the state is what it is: an operator's holds across days; a daily-loss state lapses at the next. */
+  private cause: RiskDay['stateCause'] = null;
+  /** When the last operator's command carried out was given (ms): an older one delivered again is not. */
+  private lastCommandAt: number | null = null;
 
   constructor(limits: RiskLimits, context: RiskContext) {
     this.limits = limits;
@@ -63,9 +67,9 @@ export class RiskEngine {
     return this.day;
   }
 
-  /** What the database keeps of the day: its date, the state and the loss baseline. */
-  get dayState(): { readonly tradingDay: string; readonly state: TradingState; readonly dayStartNetPaise: Paise } {
-    return { tradingDay: this.day, state: this.state, dayStartNetPaise: this.dayStartNet };
+  /** What the database keeps of the day: its date, the state and why, the loss baseline, the last command. */
+  get dayState(): RiskDay {
+    return { tradingDay: this.day, state: this.state, stateCause: this.cause, dayStartNetPaise: this.dayStartNet, lastCommandAt: this.lastCommandAt };
   }
 
   /**
@@ -111,6 +115,8 @@ export class RiskEngine {
     if (h.day) {
       this.day = h.day.tradingDay;
       this.state = h.day.state;
+      this.cause = h.day.stateCause;
+      this.lastCommandAt = h.day.lastCommandAt;
       this.dayStartNet = h.day.dayStartNetPaise;
     } else if (today) {
       this.day = today;
@@ -219,17 +225,22 @@ export class RiskEngine {
   }
 
   /**
-   * An operator's HALT / REDUCE / RESUME at `at`: it applies to that day (a day later than the engine's
-   * starts first, so the first signal of the day cannot lift it as a new day) or, when the engine is
-   * already on a later day (a replay of a past day does not move it back), to the engine's day. The
-   * state an operator set lapses at the next day, like any other. Setting the state it is in changes nothing.
+   * An operator's HALT / REDUCE / RESUME, given at `at`. It holds until an operator changes it, across
+   * days (a kill switch that lifted itself the next morning would not be one); it does not move the
+   * engine's day (a replay of a past day goes on being judged in its own time). A command given no
+   * later than the last one carried out (delivered again after a restart) changes nothing, nor does one
+   * asking for the state already in force.
    */
   command(command: RiskCommandName, at: number): readonly StateChange[] {
-    const changes: StateChange[] = [];
-    this.advanceTo(istDate(at), changes);
+    if (this.lastCommandAt !== null && at <= this.lastCommandAt) return [];
+    this.lastCommandAt = at;
     const to = OPERATOR_STATES[command];
-    if (to !== this.state) changes.push(this.change(to, 'OPERATOR', false));
-    return changes;
+    if (to === this.state) {
+      // The state in force, asked for by an operator, is theirs from now on: it no longer lapses by itself.
+      if (to !== 'ACTIVE') this.cause = 'OPERATOR';
+      return [];
+    }
+    return [this.change(to, 'OPERATOR', false, istDate(at))];
   }
 
   private reassess(): StateChange | undefined {
@@ -248,12 +259,14 @@ export class RiskEngine {
     this.day = day;
     this.orders.clear();
     this.dayStartNet = this.book.net();
-    if (this.state !== 'ACTIVE') changes.push(this.change('ACTIVE', 'NEW_DAY', false));
+    // A new day lifts the loss limit's state; an operator's holds until an operator lifts it.
+    if (this.state !== 'ACTIVE' && this.cause !== 'OPERATOR') changes.push(this.change('ACTIVE', 'NEW_DAY', false));
   }
 
-  private change(to: TradingState, cause: StateChange['cause'], flatten: boolean): StateChange {
+  private change(to: TradingState, cause: StateChange['cause'], flatten: boolean, when?: string): StateChange {
     const previous = this.state;
     this.state = to;
-    return { state: to, previous, cause, flatten, trading_day: this.day || '1970-01-01', loss: this.lossToday() / 100, limit: this.limits.dailyLossLimit };
+    this.cause = to === 'ACTIVE' ? null : cause;
+    return { state: to, previous, cause, flatten, trading_day: this.day || when || '1970-01-01', loss: this.lossToday() / 100, limit: this.limits.dailyLossLimit };
   }
 }

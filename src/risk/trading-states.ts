@@ -20,9 +20,12 @@ export class TradingStates {
     if (change.state !== 'ACTIVE') this.restricted = true;
   }
 
-  /** The state that applies on trading day `day`: a state from an earlier day has lapsed (a new day starts ACTIVE). */
+  /**
+   * The state that applies on trading day `day`: an operator's holds until an operator changes it; one
+   * from the loss limit lapses with its day (a new day starts ACTIVE).
+   */
   on(ns: BrokerNamespace, day: string): TradingStateChanged | undefined {
     const s = this.states.get(ns);
-    return s && s.trading_day === day ? s : undefined;
+    return s && (s.trading_day === day || s.cause === 'OPERATOR') ? s : undefined;
   }
 }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { createEvent } from '../../src/contracts/envelope.ts';
+import { EventRecord } from '../../src/contracts/event-record.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import * as S from '../../src/api/schemas.ts';
@@ -17,6 +20,7 @@ import { makeTransport } from '../support/harness.ts';
  */
 const SECRET = 'api-test-signing-key-0123456789-abcdef';
 const paper = topicsFor('paper');
+const RELIANCE = 738561;
 let base = '';
 let access = '';
 let refresh = '';
@@ -226,8 +230,15 @@ describe('API risk', () => {
     await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.last_change?.state === 'HALTED', 'the risk checker halted and said so');
     const halted = await ok(S.Risk, 'GET', '/api/risk');
     expect(halted.namespaces[0]).toMatchObject({ state: 'HALTED', last_change: { state: 'HALTED', cause: 'OPERATOR' } });
-    // Strategies hear the state and stop; anything still arriving is refused.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Strategies hear the state and stop sending; a signal that still arrives is refused.
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const signal = { signal_id: randomUUID(), strategy_id: 'eager-momentum', instrument_token: RELIANCE, signal_type: 'BUY' as const, quantity: 5, price: 1400, timestamp: at, quote: { last_price: 1400, exchange_timestamp: at } };
+    const raw = createEvent({ type: 'trading_signal', broker: 'paper', source: 'test/operator', key: 'eager-momentum', data: signal, now });
+    await transport.send([new EventRecord(paper.signalsRaw, raw, {})]);
+    await waitFor(() => decodeAll(recorder.records).some((e) => e.type === 'rejected_signal' && e.correlation_id === raw.id), 'the late signal judged');
+    const late = decodeAll(recorder.records).find((e) => e.type === 'rejected_signal' && e.correlation_id === raw.id);
+    expect(late?.type === 'rejected_signal' && late.data.reason_code).toBe('TRADING_HALTED');
     const resume = await ok(S.RiskCommandAccepted, 'POST', '/api/risk/paper/resume', { body: {} }, 202);
     await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.last_change?.state === 'ACTIVE', 'the risk checker resumed and said so');
 

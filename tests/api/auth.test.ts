@@ -7,6 +7,7 @@ import { Tokens } from '../../src/api/tokens.ts';
 import { apiUsers } from '../../src/api/users.ts';
 import { TestClock } from '../../src/clock.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { rootLogger } from '../../src/log.ts';
 
 const SECRET = 'a-test-signing-key-of-at-least-32-characters';
 const TTL = { access: 900, refresh: 3600, stream: 60 };
@@ -92,7 +93,7 @@ describe('API log-in', () => {
 
   it('a right password gets a token pair whose refresh token gets a new pair; a wrong one or an unknown user is login_failed', async () => {
     const tokens = new Tokens(SECRET, new TestClock(Date.now()), TTL);
-    const login = new Login(await apiUsers({ API_USERS: `alice:${await hashPassword('password-1')}` }), tokens, limits);
+    const login = new Login(await apiUsers({ API_USERS: `alice:${await hashPassword('password-1')}` }), tokens, limits, rootLogger);
     const pair = await login.logIn('alice', 'password-1', '10.0.0.1');
     expect(await tokens.verify(pair.access_token, 'access')).toBe('alice');
     const again = await login.refresh(pair.refresh_token);
@@ -105,7 +106,7 @@ describe('API log-in', () => {
   it('after too many failed log-ins even the right password gets 429 with Retry-After, for that user and address only', async () => {
     const tokens = new Tokens(SECRET, new TestClock(Date.now()), TTL);
     const hash = await hashPassword('password-1');
-    const login = new Login(await apiUsers({ API_USERS: `alice:${hash},bob:${hash}` }), tokens, limits);
+    const login = new Login(await apiUsers({ API_USERS: `alice:${hash},bob:${hash}` }), tokens, limits, rootLogger);
     for (let i = 0; i < 3; i++) expect((await problemOf(login.logIn('alice', `guess-${i}`, '10.0.0.1'))).code).toBe('login_failed');
     const limited = await problemOf(login.logIn('alice', 'password-1', '10.0.0.1'));
     expect(limited.code).toBe('too_many_attempts');
@@ -117,5 +118,14 @@ describe('API log-in', () => {
     // The address as a whole: 5 failures across users, then every user from it waits.
     for (let i = 0; i < 2; i++) await problemOf(login.logIn('bob', `guess-${i}`, '10.0.0.1'));
     expect((await problemOf(login.logIn('bob', 'password-1', '10.0.0.1'))).code).toBe('too_many_attempts');
+  });
+
+  it('a burst of parallel guesses is held to the limit: each is counted before its password is checked', async () => {
+    const tokens = new Tokens(SECRET, new TestClock(Date.now()), TTL);
+    const login = new Login(await apiUsers({ API_USERS: `alice:${await hashPassword('password-1')}` }), tokens, limits, rootLogger);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => problemOf(login.logIn('alice', `guess-${i}`, '10.0.0.9'))));
+    const codes = answers.map((p) => p.code);
+    expect(codes.filter((c) => c === 'login_failed')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'too_many_attempts')).toHaveLength(17);
   });
 });

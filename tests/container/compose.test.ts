@@ -228,11 +228,13 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
       expect(positions, `${id} positions`).toEqual(Object.fromEntries([...held].filter(([, q]) => q !== 0)));
     }
 
-    // The chains reached the trace receiver: a signal's trace holds the risk checker's, execution's and the portfolio's spans.
+    // The chains reached the trace receiver: a signal's trace holds each hop's send and process spans,
+    // from the signal to the fill reaching the portfolio.
     await waitFor(() => otlp.spans.length > 0, 'spans at the OTLP receiver', 30_000);
     const byTrace = new Map<string, Set<string>>();
-    for (const s of otlp.spans) byTrace.set(s.traceId, (byTrace.get(s.traceId) ?? new Set()).add(s.name.split(' ')[1] ?? s.name));
-    expect([...byTrace.values()].some((names) => ['trading_signal', 'validated_signal', 'order_filled'].every((n) => names.has(n)))).toBe(true);
+    for (const s of otlp.spans) byTrace.set(s.traceId, (byTrace.get(s.traceId) ?? new Set()).add(s.name));
+    const hops = [`send ${paper.signalsRaw}`, `process ${paper.signalsRaw}`, `send ${paper.signalsValidated}`, `process ${paper.signalsValidated}`, `send ${paper.ordersFilled}`, `process ${paper.ordersFilled}`];
+    expect([...byTrace.values()].some((names) => hops.every((n) => names.has(n))), `a trace with ${hops.join(', ')}`).toBe(true);
     phase('checked');
     console.log(`phases (since the image was built): ${phases.join(', ')}; podman stop of a replica took ${stopMs} ms`);
   }, 600_000);

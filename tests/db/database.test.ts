@@ -58,7 +58,7 @@ describe.each(BACKENDS)('the database on $name', ({ make }) => {
   it('migrations apply to an empty database, and a second run changes nothing', async () => {
     expect(await db.pending()).toHaveLength(2);
     const applied = await db.migrate();
-    expect(applied).toEqual(['Migration20261201105438', 'Migration20261201183638']);
+    expect(applied).toEqual(['Migration20261201105438', 'Migration20261201185541']);
     expect(await db.migrate()).toEqual([]);
     expect(await db.pending()).toEqual([]);
     const tables = await db.em().execute<Array<{ table_name: string }>>(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
@@ -90,9 +90,9 @@ describe.each(BACKENDS)('the database on $name', ({ make }) => {
     expect(history.fills[0]).toMatchObject({ strategyId: 's1', token: INFY, quantity: 10, pricePaise: 150005, feesPaise: 450 });
     expect(history.validated.map((r) => r.event.id)).toEqual([v.id]);
     expect(history.dayFills.map((r) => r.event.id)).toEqual([f.id]);
-    await store.saveDay('paper', '2025-08-11', 'REDUCING', -12345);
-    await store.saveDay('paper', '2025-08-11', 'HALTED', -12345);
-    expect((await store.load('paper')).day).toEqual({ tradingDay: '2025-08-11', state: 'HALTED', dayStartNetPaise: -12345 });
+    await store.saveDay('paper', { tradingDay: '2025-08-11', state: 'REDUCING', stateCause: 'DAILY_LOSS', dayStartNetPaise: -12345, lastCommandAt: null });
+    await store.saveDay('paper', { tradingDay: '2025-08-11', state: 'HALTED', stateCause: 'OPERATOR', dayStartNetPaise: -12345, lastCommandAt: Date.UTC(2025, 7, 11, 5) });
+    expect((await store.load('paper')).day).toEqual({ tradingDay: '2025-08-11', state: 'HALTED', stateCause: 'OPERATOR', dayStartNetPaise: -12345, lastCommandAt: Date.UTC(2025, 7, 11, 5) });
     store.close();
   });
 

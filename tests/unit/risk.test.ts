@@ -1,3 +1,4 @@
+import { EMPTY_HISTORY } from '../../src/db/chain-store.ts';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { OrderFailed, OrderFilled, RejectionCode, TradingSignal } from '../../src/contracts/events.ts';
@@ -326,26 +327,49 @@ describe('intraday square-off', () => {
 });
 
 describe("an operator's commands", () => {
-  it('HALT before the first signal of the day holds through it, REDUCE lets only reducing orders pass, RESUME lifts them', () => {
+  it('HALT holds through the next signals, REDUCE lets only reducing orders pass, RESUME lifts them', () => {
     const e = engine();
     const halted = e.command('HALT', T0 - 3_600_000);
-    expect(halted.map((c) => [c.state, c.previous, c.cause])).toEqual([['HALTED', 'ACTIVE', 'OPERATOR']]);
-    expect(halted[0]!.trading_day).toBe('2025-08-11');
-    // The day's first signal starts no new day: the halt is the day's.
+    expect(halted.map((c) => [c.state, c.previous, c.cause, c.trading_day])).toEqual([['HALTED', 'ACTIVE', 'OPERATOR', '2025-08-11']]);
     expect(code(e, signal({ at: T0 }))).toBe('TRADING_HALTED');
     expect(e.command('HALT', T0)).toEqual([]); // already halted: nothing changes, nothing announced
-    expect(e.command('REDUCE', T0).map((c) => c.state)).toEqual(['REDUCING']);
+    expect(e.command('REDUCE', T0 + 1).map((c) => c.state)).toEqual(['REDUCING']);
     expect(code(e, signal({ at: T0 + 1000 }))).toBe('REDUCE_ONLY');
     expect(e.command('RESUME', T0 + 2000).map((c) => [c.state, c.previous])).toEqual([['ACTIVE', 'REDUCING']]);
     expect(code(e, signal({ at: T0 + 3000 }))).toBe('OK');
   });
 
-  it("an operator's state lapses at the next trading day, and a command for an earlier day applies to the engine's", () => {
+  it("an operator's HALT holds across days until RESUME; the loss limit's state lapses at the next day", () => {
     const e = engine();
     expect(code(e, signal({ at: T0 }))).toBe('OK');
-    e.command('HALT', T0 - 86_400_000); // yesterday's clock: the engine stays on its day and halts it
-    expect(e.state).toBe('HALTED');
+    e.command('HALT', T0 + 1000);
+    expect(code(e, signal({ at: T0 + 86_400_000 }))).toBe('TRADING_HALTED'); // Tuesday: still halted
+    expect(e.tradingDay).toBe('2025-08-12');
+    e.command('RESUME', T0 + 86_400_000 + 1000);
+    expect(code(e, signal({ at: T0 + 86_400_000 + 2000 }))).toBe('OK');
+  });
+
+  it("a command does not move the engine's day: a replay of a past day goes on in its own time", () => {
+    const e = engine();
+    expect(code(e, signal({ at: T0 }))).toBe('OK');
+    const now = Date.parse('2026-12-01T05:00:00Z'); // the operator's wall clock, long after the replayed day
+    e.command('HALT', now);
+    e.command('RESUME', now + 1000);
     expect(e.tradingDay).toBe('2025-08-11');
-    expect(code(e, signal({ at: T0 + 86_400_000 }))).toBe('OK'); // Tuesday starts ACTIVE
+    expect(code(e, signal({ at: T0 + 60_000 }))).toBe('OK');
+  });
+
+  it('a command delivered again after a restart, or any older one, changes nothing', () => {
+    const e = engine();
+    e.command('HALT', T0);
+    e.command('RESUME', T0 + 1000);
+    const day = e.dayState;
+    expect(day).toMatchObject({ state: 'ACTIVE', lastCommandAt: T0 + 1000 });
+    const restarted = engine();
+    restarted.restore({ ...EMPTY_HISTORY, day });
+    expect(restarted.command('HALT', T0)).toEqual([]); // the HALT read again from the log
+    expect(restarted.command('RESUME', T0 + 1000)).toEqual([]);
+    expect(restarted.state).toBe('ACTIVE');
+    expect(restarted.command('HALT', T0 + 5000).map((c) => c.state)).toEqual(['HALTED']);
   });
 });
