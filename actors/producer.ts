@@ -133,7 +133,11 @@ export class ProducerBehaviour implements Behaviour<ProducerState, Publish> {
   private async sent(items: readonly Publish[]): Promise<void> {
     for (const { span, record } of items) {
       if (!span) continue;
-      if (!this.partitions.has(record.topic)) this.partitions.set(record.topic, await this.env.transport.partitionCount(record.topic).catch(() => undefined));
+      // A failed look-up is not kept: the next confirmed record of the topic asks again.
+      if (!this.partitions.has(record.topic)) {
+        const count = await this.env.transport.partitionCount(record.topic).catch(() => undefined);
+        if (count !== undefined) this.partitions.set(record.topic, count);
+      }
       const n = this.partitions.get(record.topic);
       endSend(span, n ? partitionOf(record.key, n) : undefined);
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROBLEM_CODES } from './problem.ts';
 import type { Route } from './route.ts';
+import { Activity } from './schemas.ts';
 
 const Problem = z.object({ type: z.string(), title: z.string(), status: z.number().int(), code: z.enum(Object.keys(PROBLEM_CODES) as [keyof typeof PROBLEM_CODES]), detail: z.string(), instance: z.string(), issues: z.array(z.string()).optional() });
 
@@ -25,13 +26,22 @@ export function openApiDocument(routes: readonly Route[], version: string): Reco
       tags: [r.tag],
       ...(r.auth ? { security: [{ bearer: [] }] } : {}),
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(r.body, 'input') } } } } : {}),
+      ...(r.body ? { requestBody: { required: !r.body.safeParse({}).success, content: { 'application/json': { schema: json(r.body, 'input') } } } } : {}),
       responses: {
         [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: json(r.response, 'output') } } },
         default: { description: 'A problem (RFC 9457), with a stable code', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     };
   }
+  paths['/api/stream'] = {
+    get: {
+      summary: "The dashboard's snapshot every second, as Server-Sent Events (event: activity, data: the Activity document)",
+      tags: ['stream'],
+      parameters: [{ name: 'ticket', in: 'query', required: true, schema: { type: 'string' }, description: 'from POST /api/auth/stream-ticket' }],
+      responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: json(Activity, 'output') } } }, default: { description: 'A problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } },
+    },
+  };
+  paths['/metrics'] = { get: { summary: 'Prometheus metrics (text exposition format)', tags: ['health'], responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } };
   return {
     openapi: '3.0.3',
     info: { title: 'Alpha Panda API', version, description: 'Strategies, positions and P&L, the ledger, signal chains, risk state and operator commands of a running Alpha Panda.' },

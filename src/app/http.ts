@@ -82,7 +82,8 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
       totals: d.totals.map((t) => ({ ...t })),
       strategies: d.strategies.map(({ positions: _, ticks: __, ...s }) => ({ ...s, instruments: [...s.instruments] })),
       positions: d.strategies.flatMap((s) => s.positions.map((p) => ({ namespace: s.namespace, strategy: s.strategy, instrument: p.instrument, token: p.token, quantity: p.quantity }))),
-      rejections: Object.fromEntries([...recent.rejections].map(([ns, m]) => [ns, Object.fromEntries(m)])),
+      // Counted by the chain where it runs here (as the totals are), else from the activity feed since start.
+      rejections: Object.fromEntries([...(pipeline.chain ? pipeline.stats.rejectionsBy : recent.rejections)].map(([ns, m]) => [ns, Object.fromEntries(m)])),
       recent: recent.list(),
       risk: risk() ?? [],
       trace_ui: settings.traceUiUrl,
