@@ -51,9 +51,15 @@ export function apiApp(ctx: ApiContext, closing: AbortSignal = new AbortControll
   const app = new Hono();
   const routes = [...authRoutes(ctx), ...strategyRoutes(ctx), ...tradingRoutes(ctx), ...healthRoutes(ctx)];
   app.onError((e, c) => problemResponse(problemOf(e, ctx, c.req.path), c.req.path));
-  app.notFound((c) => problemResponse(new ApiProblem('not_found', `no route ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`), c.req.path));
+  // A path that exists under other methods is 405 with the methods it has, not 404.
+  const known = [...routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path })), { method: 'GET', path: '/ready' }, { method: 'GET', path: '/metrics' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/api/stream' }].map((r) => ({ ...r, re: new RegExp(`^${r.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`) }));
+  app.notFound((c) => {
+    const allowed = [...new Set(known.filter((r) => r.re.test(c.req.path)).map((r) => r.method))];
+    if (allowed.length > 0) return problemResponse(new ApiProblem('method_not_allowed', `${c.req.path} takes ${allowed.join(', ')}, not ${c.req.method}`, { headers: { allow: allowed.join(', ') } }), c.req.path);
+    return problemResponse(new ApiProblem('not_found', `no route ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`), c.req.path);
+  });
   // No request body the API takes is anywhere near 64 KiB: a bigger one is refused before it is read.
-  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => problemResponse(new ApiProblem('invalid_request', 'the body is larger than 64 KiB'), '/api') }));
+  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => problemResponse(new ApiProblem('too_large', 'the body is larger than 64 KiB'), '/api') }));
   mount(app, routes, ctx.tokens);
   const openapi = openApiDocument([...routes, route({ method: 'get', path: '/ready', summary: 'Readiness: broker, database and Kite session (503 when one is not)', tag: 'health', auth: false, response: Readiness, handle: async () => undefined })], ctx.version);
   app.get('/openapi.json', (c) => c.json(openapi));

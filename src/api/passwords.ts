@@ -21,10 +21,16 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-/** Whether `hash` (as hashPassword wrote it) says the password is unreadable (malformed) or not. */
+/**
+ * Whether `hash` is one hashPassword could have written: scrypt with a cost this server can afford per
+ * log-in (N a power of two from 2^14 to 2^17, r 1-16, p 1-4), a salt and a key. Anything else is refused
+ * when API_USERS is read, not at the first log-in.
+ */
 export function isPasswordHash(hash: string): boolean {
   const parts = hash.split('$');
-  return parts.length === 6 && parts[0] === 'scrypt' && parts.slice(1, 4).every((n) => /^\d+$/.test(n)) && parts[4]!.length > 0 && parts[5]!.length > 0;
+  if (parts.length !== 6 || parts[0] !== 'scrypt' || !parts.slice(1, 4).every((n) => /^\d{1,7}$/.test(n)) || !/^[\w-]{16,}$/.test(parts[4]!) || !/^[\w-]{32,}$/.test(parts[5]!)) return false;
+  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  return n >= 2 ** 14 && n <= 2 ** 17 && (n & (n - 1)) === 0 && r >= 1 && r <= 16 && p >= 1 && p <= 4;
 }
 
 /** Compares in constant time; a malformed hash never matches. */
@@ -32,6 +38,7 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   if (!isPasswordHash(hash)) return false;
   const [, n, r, p, salt, expected] = hash.split('$') as [string, string, string, string, string, string];
   const want = Buffer.from(expected, 'base64url');
-  const got = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+  const got = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) }).catch(() => undefined);
+  if (!got) return false;
   return got.length === want.length && timingSafeEqual(got, want);
 }

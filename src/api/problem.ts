@@ -12,6 +12,7 @@ export const PROBLEM_CODES = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  too_large: 413,
   too_many_attempts: 429,
   internal: 500,
   database_required: 503,
@@ -31,7 +32,9 @@ export class ApiProblem extends Error {
     this.code = code;
     this.status = PROBLEM_CODES[code];
     this.issues = options.issues;
-    this.headers = options.headers ?? {};
+    // RFC 6750: a refused bearer token is answered with the scheme and why.
+    const bearer: Record<string, string> = code === 'token_expired' || code === 'token_invalid' ? { 'www-authenticate': `Bearer error="invalid_token", error_description="${code === 'token_expired' ? 'the token has expired' : 'the token is not valid'}"` } : {};
+    this.headers = { ...bearer, ...options.headers };
   }
 
   body(instance: string): ProblemBody {

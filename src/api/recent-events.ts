@@ -5,7 +5,8 @@ import type { ActivityEvent } from './schemas.ts';
 export interface LastState {
   readonly state: string;
   readonly cause: string;
-  readonly timestamp: string;
+  /** Null when known only from the saved risk day (announced before this process started). */
+  readonly timestamp: string | null;
 }
 
 /**
@@ -19,6 +20,8 @@ export class RecentEvents {
   private readonly capacity: number;
   readonly rejections = new Map<string, Map<string, number>>();
   readonly states = new Map<string, LastState>();
+  /** The last operator's command seen per namespace: who gave it, and why. */
+  readonly commands = new Map<string, { readonly command: string; readonly operator: string; readonly reason: string | null; readonly timestamp: string }>();
   private readonly seen = new Set<string>();
 
   private readonly symbolOf: (token: number) => string | undefined;
@@ -39,6 +42,7 @@ export class RecentEvents {
       byCode.set(e.data.reason_code, (byCode.get(e.data.reason_code) ?? 0) + 1);
       this.rejections.set(e.broker, byCode);
     }
+    if (e.type === 'risk_command') this.commands.set(e.broker, { command: e.data.command, operator: e.data.operator, reason: e.data.reason ?? null, timestamp: e.data.timestamp });
     if (e.type === 'trading_state') this.states.set(e.broker, { state: e.data.state, cause: e.data.cause, timestamp: e.data.timestamp });
     if (this.ring.length < this.capacity) this.ring.push(view);
     else {

@@ -8,7 +8,7 @@ import { LEDGER_KINDS } from '../db/ledger-query.ts';
 const Namespace = z.enum(['paper', 'zerodha']);
 const StrategyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore; at most 64');
 const Token = z.string().regex(/^\d{1,12}$/, 'an instrument token: digits').transform(Number);
-const Limit = z.string().regex(/^\d{1,4}$/, 'a whole number').transform(Number).pipe(z.number().int().min(1).max(1000));
+const Limit = z.string().regex(/^\d{1,9}$/, 'a whole number').transform(Number).pipe(z.number().int().min(1).max(1000));
 const When = z.iso.datetime({ offset: true });
 
 export const LoginBody = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
@@ -146,7 +146,10 @@ export const RiskState = z.object({
   daily_loss_limit: z.number(),
   on_daily_loss: z.string(),
   orders_per_day: z.number().int(),
-  last_change: z.object({ state: z.string(), cause: z.string(), timestamp: z.string() }).nullable(),
+  /** The last state change: from the log since this process started, else (timestamp null) from the saved risk day. */
+  last_change: z.object({ state: z.string(), cause: z.string(), timestamp: z.string().nullable() }).nullable(),
+  /** The last operator's command this process saw: who gave it and why. */
+  last_command: z.object({ command: z.string(), operator: z.string(), reason: z.string().nullable(), timestamp: z.string() }).nullable(),
 });
 export const Risk = z.object({ namespaces: z.array(RiskState) });
 

@@ -16,7 +16,11 @@ export async function listen(app: Hono, host: string, port: number, graceMs = 15
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }) as Server;
     s.once('listening', () => resolve(s));
-    s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new ConfigError([`http.port: cannot listen on ${host}:${port} (${e.code}): choose another with --http <port> or HTTP_PORT`]) : e));
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') reject(new ConfigError([`http.port: cannot listen on ${host}:${port} (${e.code}): choose another with --http <port> or HTTP_PORT`]));
+      else if (e.code === 'ENOTFOUND' || e.code === 'EADDRNOTAVAIL' || e.code === 'EAI_AGAIN' || e.code === 'EINVAL') reject(new ConfigError([`HTTP_HOST (http.host): cannot listen on '${host}' (${e.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`]));
+      else reject(e);
+    });
   });
   const bound = (server.address() as AddressInfo).port;
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -57,7 +57,7 @@ export class Tokens {
   async verify(token: string, use: TokenUse): Promise<string> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE, currentDate: new Date(this.clock.now()), requiredClaims: ['sub', 'exp', 'use'] });
-      if (payload.use !== use) throw new ApiProblem('token_invalid', `this is a ${String(payload.use)} token, not a ${use} token`);
+      if (payload.use !== use) throw new ApiProblem('token_invalid', `this is a token for ${String(payload.use)}, not for ${use}`);
       return payload.sub!;
     } catch (e) {
       if (e instanceof ApiProblem) throw e;

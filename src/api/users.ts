@@ -32,6 +32,7 @@ export async function apiUsers(env: Record<string, string | undefined> = process
     else if (hashes.has(name)) issues.push(`${USERS_VAR}: user ${name} is listed twice`);
     else hashes.set(name, hash);
   });
+  if (issues.length === 0 && hashes.size === 0) issues.push(`${USERS_VAR} is set but names no user: 'name:<hash>,...' (or unset it for a generated admin password)`);
   if (issues.length > 0) throw new ConfigError(issues);
   return { hashes };
 }

@@ -1,4 +1,5 @@
 import { apiApp } from '../api/app.ts';
+import { ApiProblem } from '../api/problem.ts';
 import type { ApiAuth } from '../api/auth.ts';
 import type { ApiContext } from '../api/context.ts';
 import type { Activity, RiskStateView } from '../api/schemas.ts';
@@ -45,6 +46,9 @@ export interface Http {
   close(): Promise<void>;
 }
 
+/** How long an operator's command waits for the broker's confirmation before the API says it has not come. */
+const COMMAND_CONFIRM_MS = 5000;
+
 /** Waits for `p` at most `ms`. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -69,8 +73,9 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
   const risk = (): RiskStateView[] | undefined => {
     if (!pipeline.chain) return undefined;
     return [...pipeline.engines].map(([ns, e]) => {
-      const last = recent.states.get(ns);
-      return { namespace: ns, state: e.state, trading_day: e.tradingDay || null, loss_today: toRupees(e.lossToday()), daily_loss_limit: config.risk.dailyLossLimit, on_daily_loss: config.risk.onDailyLoss, orders_per_day: config.risk.ordersPerDay, last_change: last ?? null };
+      const cause = e.dayState.stateCause;
+      const last = recent.states.get(ns) ?? (cause ? { state: e.state, cause, timestamp: null } : null);
+      return { namespace: ns, state: e.state, trading_day: e.tradingDay || null, loss_today: toRupees(e.lossToday()), daily_loss_limit: config.risk.dailyLossLimit, on_daily_loss: config.risk.onDailyLoss, orders_per_day: config.risk.ordersPerDay, last_change: last, last_command: recent.commands.get(ns) ?? null };
     });
   };
   const activity = (): Activity => {
@@ -138,7 +143,10 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
       const topic = topicsFor(ns).riskCommands;
       const now = system.clock.now();
       const event = createEvent({ type: 'risk_command', broker: ns, source: `api/${o.instanceId}`, key: ns, data: { command, operator, ...(reason ? { reason } : {}), timestamp: new Date(now).toISOString() }, now });
-      await publishConfirmed(system.producer, [new EventRecord(topic, event, {})]);
+      // Answered within COMMAND_CONFIRM_MS: with the broker down the command stays queued in the producer
+      // (it goes out, in order, when the broker answers), and the operator is told so at once.
+      const confirmed = await within(publishConfirmed(system.producer, [new EventRecord(topic, event, {})]).then(() => true), COMMAND_CONFIRM_MS, 'the broker').catch(() => false);
+      if (!confirmed) throw new ApiProblem('unavailable', `the broker has not confirmed the ${command} within ${COMMAND_CONFIRM_MS / 1000} s (${system.transport.health.lastError ?? 'no answer'}): it is queued as ${event.id} and goes to the risk checker when the broker answers`, { headers: { 'retry-after': '5' } });
       return { id: event.id, topic };
     },
     readiness,

@@ -190,6 +190,7 @@ describe('API portfolio and ledger', () => {
     for (const e of verdicts.entries) expect(e.kind).toBe('validated');
     await problem('GET', '/api/orders?status=shipped', 'invalid_request');
     await problem('GET', '/api/orders?limit=0', 'invalid_request');
+    expect(JSON.stringify((await problem('GET', '/api/orders?limit=10000', 'invalid_request')).body.issues)).toMatch(/1000/);
     await problem('GET', '/api/fills?instrument=abc', 'invalid_request');
     await problem('GET', '/api/fills?since=yesterday', 'invalid_request');
     await problem('GET', `/api/fills?since=${encodeURIComponent(future)}&until=${encodeURIComponent(new Date().toISOString())}`, 'invalid_request');
@@ -229,7 +230,7 @@ describe('API risk', () => {
     // The engine's state is read directly; the last change as announced on the log follows it.
     await waitFor(async () => (await ok(S.Risk, 'GET', '/api/risk')).namespaces[0]!.last_change?.state === 'HALTED', 'the risk checker halted and said so');
     const halted = await ok(S.Risk, 'GET', '/api/risk');
-    expect(halted.namespaces[0]).toMatchObject({ state: 'HALTED', last_change: { state: 'HALTED', cause: 'OPERATOR' } });
+    expect(halted.namespaces[0]).toMatchObject({ state: 'HALTED', last_change: { state: 'HALTED', cause: 'OPERATOR' }, last_command: { command: 'HALT', operator: 'admin', reason: 'api test' } });
     // Strategies hear the state and stop sending; a signal that still arrives is refused.
     const now = Date.now();
     const at = new Date(now).toISOString();
@@ -273,6 +274,14 @@ describe('API health and documents', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/strategies', '/api/strategies/{id}', '/api/strategies/{id}/live', '/api/positions', '/api/pnl', '/api/orders', '/api/fills', '/api/signals', '/api/chains/{correlationId}', '/api/risk', '/api/risk/{namespace}/{command}', '/health', '/ready']));
     expect(doc.paths['/api/orders']!.get!.parameters.map((p) => p.name)).toEqual(['namespace', 'strategy', 'instrument', 'since', 'until', 'limit', 'status']);
     await problem('GET', '/api/nothing-here', 'not_found');
+    const wrongMethod = await problem('GET', '/api/risk/paper/halt', 'method_not_allowed');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    const tooBig = await problem('POST', '/api/auth/login', 'too_large', { raw: JSON.stringify({ username: 'admin', password: 'x'.repeat(70_000) }), token: null });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.detail).toMatch(/larger than 64 KiB/);
+    const expired = await call('GET', '/api/strategies', { token: 'not.a.token' });
+    expect(expired.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     const scrape = await fetch(`${base}/metrics`);
     expect(scrape.headers.get('content-type')).toContain('text/plain');
     const text = await scrape.text();

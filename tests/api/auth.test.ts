@@ -45,6 +45,14 @@ describe('API passwords', () => {
     ]);
   });
 
+  it('API_USERS that names nobody, or a hash whose cost this server would not run, is refused at start', async () => {
+    await expect(apiUsers({ API_USERS: ' , ' })).rejects.toThrow(/API_USERS is set but names no user/);
+    const [, , , , salt, key] = (await hashPassword('password-1')).split('$');
+    for (const cost of ['1$1$1', '4194304$8$1', '32768$8$64', '30000$8$1']) {
+      await expect(apiUsers({ API_USERS: `alice:scrypt$${cost}$${salt}$${key}` }), cost).rejects.toThrow(/not a password hash/);
+    }
+  });
+
   it('without API_USERS one admin gets a random password for this process', async () => {
     const a = await apiUsers({});
     const b = await apiUsers({});

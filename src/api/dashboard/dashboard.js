@@ -8,6 +8,9 @@ let stream;
 let strategies = [];
 let last;
 let refresher;
+let reconnecting;
+/** The events that belong to a signal's chain (a click opens it). */
+const CHAIN_EVENTS = new Set(['trading_signal', 'rejected_signal', 'order_placed', 'order_filled', 'order_failed']);
 
 function keep(t) {
   tokens = t;
@@ -33,6 +36,11 @@ async function api(method, path, body) {
   const answer = res.status === 204 ? null : await res.json();
   if (!res.ok) throw new Error(answer?.detail ?? `${res.status}`);
   return answer;
+}
+
+/** Local time of day, as the rest of the page shows it; with milliseconds for a chain's hops. */
+function time(iso, ms = false) {
+  return new Date(iso).toLocaleTimeString([], { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit', ...(ms ? { fractionalSecondDigits: 3 } : {}) });
 }
 
 function cell(tr, text, cls) {
@@ -75,14 +83,18 @@ function drawNamespaces(a) {
     const state = document.createElement('div');
     state.dataset.testid = `state-${t.namespace}`;
     state.className = `state-${risk?.state ?? t.state}`;
-    state.textContent = risk ? `${risk.state} · loss today ${rupees.format(risk.loss_today)} of ${rupees.format(risk.daily_loss_limit)}` : t.state;
+    const by = risk?.last_command && risk.state !== 'ACTIVE' ? ` (${risk.last_command.command} by ${risk.last_command.operator}${risk.last_command.reason ? `: ${risk.last_command.reason}` : ''})` : '';
+    state.textContent = risk ? `${risk.state}${by} · loss today at risk's last prices ${rupees.format(risk.loss_today)} of ${rupees.format(risk.daily_loss_limit)}` : t.state;
     card.append(h, pnl, counts, state);
     if (risk) {
       for (const command of ['halt', 'reduce', 'resume']) {
         const b = document.createElement('button');
         b.textContent = command.toUpperCase();
         b.dataset.testid = `${command}-${t.namespace}`;
-        b.onclick = () => act(() => api('POST', `/api/risk/${t.namespace}/${command}`, { reason: 'from the dashboard' }));
+        b.onclick = () => {
+          if (command !== 'resume' && !confirm(`${command.toUpperCase()} ${t.namespace}? ${command === 'halt' ? 'No order passes' : 'Only orders that reduce a position pass'} until an operator resumes.`)) return;
+          act(() => api('POST', `/api/risk/${t.namespace}/${command}`, { reason: 'from the dashboard' }));
+        };
         card.append(b, ' ');
       }
     }
@@ -116,10 +128,13 @@ function drawStrategies(a) {
     });
     const live2 = document.createElement('button');
     live2.textContent = s.live ? 'live off' : 'live on';
-    live2.onclick = () => act(async () => {
-      await api('PUT', `/api/strategies/${encodeURIComponent(s.id)}/live`, { on: !s.live });
-      await loadStrategies();
-    });
+    live2.onclick = () => {
+      if (!s.live && !confirm(`Trade ${s.id} live with real money as well as on paper?`)) return;
+      act(async () => {
+        await api('PUT', `/api/strategies/${encodeURIComponent(s.id)}/live`, { on: !s.live });
+        await loadStrategies();
+      });
+    };
     td.append(toggle, ' ', live2);
   });
 }
@@ -127,7 +142,7 @@ function drawStrategies(a) {
 function draw(a) {
   last = a;
   const states = a.risk.filter((r) => r.state !== 'ACTIVE').map((r) => `${r.namespace} ${r.state}`);
-  $('#status').textContent = `${a.phase} · ticks ${a.ticks} · ${new Date(a.at).toLocaleTimeString()}${states.length ? ` · ${states.join(', ')}` : ''}`;
+  $('#status').textContent = `${a.phase} · ticks ${a.ticks} · ${time(a.at)}${states.length ? ` · ${states.join(', ')}` : ''}`;
   drawNamespaces(a);
   drawStrategies(a);
   rows('#positions', a.positions, (tr, p) => {
@@ -143,11 +158,13 @@ function draw(a) {
     cell(tr, String(r.n), 'num');
   });
   rows('#recent', [...a.recent].reverse(), (tr, e) => {
-    tr.className = 'clickable';
     tr.dataset.testid = `event-${e.type}`;
-    tr.dataset.correlation = e.correlation_id;
-    tr.onclick = () => openChain(e.correlation_id);
-    cell(tr, new Date(e.ts).toLocaleTimeString());
+    if (CHAIN_EVENTS.has(e.type)) {
+      tr.className = 'clickable';
+      tr.dataset.correlation = e.correlation_id;
+      tr.onclick = () => openChain(e.correlation_id);
+    }
+    cell(tr, time(e.ts));
     cell(tr, e.namespace);
     cell(tr, e.type.replace('_', ' '));
     cell(tr, e.strategy_id);
@@ -174,7 +191,7 @@ async function openChain(id) {
     tr.dataset.testid = `hop-${h.type}`;
     cell(tr, h.type.replace('_', ' '));
     cell(tr, h.namespace);
-    cell(tr, h.ts ? new Date(h.ts).toISOString().slice(11, 23) : '');
+    cell(tr, h.ts ? time(h.ts, true) : '');
     cell(tr, h.sincePreviousMs === null ? '' : String(h.sincePreviousMs), 'num');
     cell(tr, h.sinceSignalMs === null ? '' : String(h.sinceSignalMs), 'num');
     cell(tr, h.detail);
@@ -202,19 +219,34 @@ async function loadStrategies() {
 
 async function connect() {
   stream?.close();
-  const { ticket } = await api('POST', '/api/auth/stream-ticket');
+  let ticket;
+  try {
+    ({ ticket } = await api('POST', '/api/auth/stream-ticket'));
+  } catch (e) {
+    // The server is away (a restart): keep trying until it is back or the session has ended.
+    if (tokens) retry();
+    return;
+  }
   stream = new EventSource(`/api/stream?ticket=${encodeURIComponent(ticket)}`);
   stream.addEventListener('activity', (m) => draw(JSON.parse(m.data)));
   // The ticket is short-lived: a dropped stream reconnects with a new one.
   stream.onerror = () => {
     stream.close();
-    $('#status').textContent = 'reconnecting...';
-    setTimeout(() => connect().catch(() => undefined), 2000);
+    retry();
   };
+}
+
+function retry() {
+  $('#status').textContent = 'reconnecting...';
+  clearTimeout(reconnecting);
+  reconnecting = setTimeout(() => connect(), 2000);
 }
 
 function showLogin(message) {
   stream?.close();
+  clearTimeout(reconnecting);
+  clearInterval(refresher);
+  refresher = undefined;
   keep(null);
   $('#board').hidden = true;
   $('#logout').hidden = true;
