@@ -15,9 +15,15 @@ export function tradingRoutes(ctx: ApiContext) {
     const q: LedgerQuery = { kinds, limit: f.limit ?? 100, ...(f.namespace ? { namespace: f.namespace } : {}), ...(f.strategy ? { strategy: f.strategy } : {}), ...(f.instrument !== undefined ? { instrument: f.instrument } : {}), ...(f.since ? { since: new Date(f.since) } : {}), ...(f.until ? { until: new Date(f.until) } : {}) };
     return { entries: await ctx.ledger(q) };
   };
+  /** The dashboard's snapshot, once the pipeline runs (503 while it starts). */
+  const running = () => {
+    const a = ctx.activity();
+    if (a.phase !== 'running') throw new ApiProblem('unavailable', `alpha-panda is starting (${a.phase}): try again shortly`, { headers: { 'retry-after': '2' } });
+    return a;
+  };
   const pick = <T extends { namespace: string; strategy?: string }>(rows: readonly T[], q: { namespace?: string; strategy?: string }) => rows.filter((x) => (!q.namespace || x.namespace === q.namespace) && (!q.strategy || x.strategy === q.strategy));
   return [
-    route({ method: 'get', path: '/api/positions', summary: 'Open positions per namespace and strategy', tag: 'portfolio', auth: true, query: PortfolioQuery, response: Positions, handle: async (r) => ({ positions: pick(ctx.activity().positions, r.query) }) }),
+    route({ method: 'get', path: '/api/positions', summary: 'Open positions per namespace and strategy', tag: 'portfolio', auth: true, query: PortfolioQuery, response: Positions, handle: async (r) => ({ positions: pick(running().positions, r.query) }) }),
     route({
       method: 'get',
       path: '/api/pnl',
@@ -27,7 +33,7 @@ export function tradingRoutes(ctx: ApiContext) {
       query: PortfolioQuery,
       response: Pnl,
       handle: async (r) => {
-        const a = ctx.activity();
+        const a = running();
         const rejections: Record<string, number> = {};
         for (const [ns, byCode] of Object.entries(a.rejections)) if (!r.query.namespace || ns === r.query.namespace) for (const [code, n] of Object.entries(byCode)) rejections[code] = (rejections[code] ?? 0) + n;
         return { totals: a.totals.filter((t) => !r.query.namespace || t.namespace === r.query.namespace), strategies: pick(a.strategies, r.query), rejections, ticks: a.ticks };

@@ -18,7 +18,8 @@ import { publishConfirmed } from '../runtime/outbox.ts';
 import type { KiteSession } from '../zerodha/session.ts';
 import type { ActorSystem } from './actor-system.ts';
 import type { Persistence } from './persistence.ts';
-import type { Pipeline } from './pipeline.ts';
+import type { Pipeline, StartupProgress } from './pipeline.ts';
+import { namespacesFor } from '../execution/routing.ts';
 import { summaryData } from './report.ts';
 import { chainEventsOnBus } from '../chains/bus-lookup.ts';
 import { chainView } from '../chains/chain-view.ts';
@@ -29,7 +30,9 @@ import { CORRELATION_ID } from '../telemetry/attributes.ts';
 export interface HttpOptions {
   readonly config: Config;
   readonly system: ActorSystem;
-  readonly pipeline: Pipeline;
+  /** The pipeline once it has started (the API answers from the start of the run: 503 until then). */
+  readonly pipeline: () => Pipeline | undefined;
+  readonly progress: StartupProgress;
   readonly catalogue: InstrumentCatalogue;
   readonly persistence: Persistence | undefined;
   readonly instanceId: string;
@@ -64,14 +67,20 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * instance sees every namespace's events), so it works on an instance that does not run the chain too.
  */
 export async function startHttp(o: HttpOptions): Promise<Http> {
-  const { config, system, pipeline, catalogue, persistence, log } = o;
+  const { config, system, catalogue, persistence, log } = o;
   const settings = config.http;
   const { tokens, login } = o.auth;
-
-  const recent = pipeline.recent;
+  const namespaces = namespacesFor(true, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled });
+  const started = (): Pipeline => {
+    const p = o.pipeline();
+    if (!p || o.progress.phase !== 'running') throw new ApiProblem('unavailable', `alpha-panda is starting (${o.progress.phase}${o.progress.groups ? `, ${o.progress.assigned} of ${o.progress.groups} consumer groups joined` : ''}): try again shortly`, { headers: { 'retry-after': '2' } });
+    return p;
+  };
 
   const risk = (): RiskStateView[] | undefined => {
+    const pipeline = started();
     if (!pipeline.chain) return undefined;
+    const recent = pipeline.recent;
     return [...pipeline.engines].map(([ns, e]) => {
       const cause = e.dayState.stateCause;
       const last = recent.states.get(ns) ?? (cause ? { state: e.state, cause, timestamp: null } : null);
@@ -79,9 +88,13 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     });
   };
   const activity = (): Activity => {
+    const at = new Date(system.clock.now()).toISOString();
+    const pipeline = o.pipeline();
+    if (!pipeline || o.progress.phase !== 'running') return { at, phase: o.progress.phase, ticks: 0, totals: [], strategies: [], positions: [], rejections: {}, recent: [], risk: [], trace_ui: settings.traceUiUrl };
     const d = summaryData(pipeline, catalogue);
+    const recent = pipeline.recent;
     return {
-      at: new Date(system.clock.now()).toISOString(),
+      at,
       phase: pipeline.progress.phase,
       ticks: d.ticks,
       totals: d.totals.map((t) => ({ ...t })),
@@ -97,13 +110,13 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
   // The ledger has each verdict, order, fill and failure; the in-process log (embedded mode) also has the
   // signal itself, so its hop is timed. A Kafka log is not scanned per request: `alpha-panda trace` does that.
   const chainOf = async (id: string) => {
-    const events = [...(persistence ? await chainEventsInLedger(persistence.db, id) : []), ...(system.transport.durable ? [] : (await chainEventsOnBus(system.transport, id, { timeoutMs: 2000, namespaces: pipeline.namespaces })).events)];
+    const events = [...(persistence ? await chainEventsInLedger(persistence.db, id) : []), ...(system.transport.durable ? [] : (await chainEventsOnBus(system.transport, id, { timeoutMs: 2000, namespaces })).events)];
     return chainView(id, events);
   };
   const readiness: ApiContext['readiness'] = async () => {
     const checks: Array<{ what: string; ok: boolean; detail: string }> = [];
     const h = system.transport.health;
-    checks.push({ what: 'pipeline', ok: pipeline.progress.phase === 'running', detail: pipeline.progress.phase });
+    checks.push({ what: 'pipeline', ok: o.progress.phase === 'running', detail: o.progress.phase === 'running' ? 'running' : `${o.progress.phase}${o.progress.groups ? ` (${o.progress.assigned} of ${o.progress.groups} consumer groups joined)` : ''}` });
     checks.push(config.bus === 'memory' ? { what: 'bus', ok: true, detail: 'in-process' } : h.downSince === undefined ? { what: 'broker', ok: true, detail: config.kafka.brokers.join(',') } : { what: 'broker', ok: false, detail: `unreachable for ${Math.round(h.downFor() / 1000)} s: ${h.lastError ?? ''}` });
     if (persistence) {
       try {
@@ -137,7 +150,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     },
     activity,
     risk,
-    namespaces: pipeline.namespaces,
+    namespaces,
     symbolOf: (t) => catalogue.get(t)?.symbol,
     command: async (ns: BrokerNamespace, command, operator, reason) => {
       const topic = topicsFor(ns).riskCommands;

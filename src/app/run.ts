@@ -140,6 +140,15 @@ export async function run(o: RunOptions): Promise<RunResult> {
     const liveVenues = o.liveVenues ?? (zerodha ? { zerodha } : undefined);
     const strategies = persistence?.strategies ?? file!;
     const persisted = persistence ? { store: persistence.chain, leadership: persistence.lease(instanceId, system.producer, (e) => stop.fail(e)) } : {};
+    if (auth && !stop.signal.aborted) {
+      // Served from before the pipeline starts: /health answers, /ready says what start-up waits for.
+      const metrics = pipelineMetrics(system, () => pipeline);
+      http = await startHttp({ config, system, pipeline: () => pipeline, progress, catalogue, persistence, instanceId, session: zerodha?.session, auth, metrics: { contentType: metrics.contentType, text: () => metrics.scrape() }, log });
+      const login = http.generated ? ` (log in as ${http.generated.user}, password ${http.generated.password}: set API_USERS to choose users)` : '';
+      write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}dashboard and API: ${http.server.url}/${login}\n`);
+      log.info({ url: http.server.url }, 'serving the API, the dashboard and /metrics');
+      o.onHttp?.({ url: http.server.url, generated: http.generated });
+    }
     if (!stop.signal.aborted) {
       pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
         if (e instanceof StartAborted) return undefined;
@@ -148,14 +157,6 @@ export async function run(o: RunOptions): Promise<RunResult> {
     }
     if (pipeline && !stop.signal.aborted) {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
-      if (auth) {
-        const metrics = pipelineMetrics(system, () => pipeline);
-        http = await startHttp({ config, system, pipeline, catalogue, persistence, instanceId, session: zerodha?.session, auth, metrics: { contentType: metrics.contentType, text: () => metrics.scrape() }, log });
-        const login = http.generated ? ` (log in as ${http.generated.user}, password ${http.generated.password}: set API_USERS to choose users)` : '';
-        write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}dashboard and API: ${http.server.url}/${login}\n`);
-        log.info({ url: http.server.url }, 'serving the API, the dashboard and /metrics');
-        o.onHttp?.({ url: http.server.url, generated: http.generated });
-      }
       if (o.feed.kind === 'sim') {
         const p = pipeline;
         await simulate(config, catalogue, tradedBy(strategies), publisher, clock, stop.signal, () => p.settled(stop.signal));
