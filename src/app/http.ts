@@ -113,6 +113,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     const events = [...(persistence ? await chainEventsInLedger(persistence.db, id) : []), ...(system.transport.durable ? [] : (await chainEventsOnBus(system.transport, id, { timeoutMs: 2000, namespaces })).events)];
     return chainView(id, events);
   };
+  let lastCommandAt = 0;
   const readiness: ApiContext['readiness'] = async () => {
     const checks: Array<{ what: string; ok: boolean; detail: string }> = [];
     const h = system.transport.health;
@@ -154,7 +155,9 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     symbolOf: (t) => catalogue.get(t)?.symbol,
     command: async (ns: BrokerNamespace, command, operator, reason) => {
       const topic = topicsFor(ns).riskCommands;
-      const now = system.clock.now();
+      // Risk carries out a command only if it is later than the last one (a command read again is not):
+      // this process's commands are strictly later than one another, even within a millisecond.
+      const now = (lastCommandAt = Math.max(system.clock.now(), lastCommandAt + 1));
       const event = createEvent({ type: 'risk_command', broker: ns, source: `api/${o.instanceId}`, key: ns, data: { command, operator, ...(reason ? { reason } : {}), timestamp: new Date(now).toISOString() }, now });
       // Answered within COMMAND_CONFIRM_MS: with the broker down the command stays queued in the producer
       // (it goes out, in order, when the broker answers), and the operator is told so at once.
