@@ -74,7 +74,7 @@ export function apiApp(ctx: ApiContext, closing: AbortSignal = new AbortControll
   app.get('/api/stream', async (c) => {
     const ticket = c.req.query('ticket');
     if (!ticket) throw new ApiProblem('unauthorized', 'open the stream with ?ticket= (POST /api/auth/stream-ticket)');
-    const user = await ctx.tokens.verify(ticket, 'stream');
+    const user = await ctx.tokens.useOnce(ticket, 'stream');
     ctx.log.debug({ user }, 'dashboard stream opened');
     return streamSSE(c, async (stream) => {
       let id = 0;

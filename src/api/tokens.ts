@@ -26,6 +26,8 @@ export class Tokens {
   private readonly key: Uint8Array;
   private readonly clock: Clock;
   private readonly ttl: TokenLifetimes;
+  /** Ids of tokens good once that have been used, with when they expire (s). */
+  private readonly used = new Map<string, number>();
 
   constructor(secret: string, clock: Clock, ttl: TokenLifetimes) {
     this.key = new TextEncoder().encode(secret);
@@ -55,10 +57,28 @@ export class Tokens {
 
   /** The user a token of this use was issued to; otherwise a 401 problem saying why. */
   async verify(token: string, use: TokenUse): Promise<string> {
+    return (await this.claims(token, use)).sub;
+  }
+
+  /**
+   * Like verify, for a token good once (a stream ticket): its id is remembered until it expires, and
+   * a second use is refused. Per process: a ticket is used at the instance that issued it.
+   */
+  async useOnce(token: string, use: TokenUse): Promise<string> {
+    const { sub, jti, exp } = await this.claims(token, use);
+    if (!jti) throw new ApiProblem('token_invalid', `this ${use} token has no id, so it cannot be used once`);
+    const now = this.clock.now() / 1000;
+    for (const [id, until] of this.used) if (until < now) this.used.delete(id);
+    if (this.used.has(jti)) throw new ApiProblem('token_invalid', `this ${use} token has been used already: ask for a new one`);
+    this.used.set(jti, exp);
+    return sub;
+  }
+
+  private async claims(token: string, use: TokenUse): Promise<{ sub: string; jti: string | undefined; exp: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE, currentDate: new Date(this.clock.now()), requiredClaims: ['sub', 'exp', 'use'] });
       if (payload.use !== use) throw new ApiProblem('token_invalid', `this is a token for ${String(payload.use)}, not for ${use}`);
-      return payload.sub!;
+      return { sub: payload.sub!, jti: payload.jti, exp: payload.exp! };
     } catch (e) {
       if (e instanceof ApiProblem) throw e;
       if (e instanceof errors.JWTExpired) throw new ApiProblem('token_expired', 'the token has expired: log in again, or refresh it');

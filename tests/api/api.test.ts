@@ -120,6 +120,8 @@ describe('API authentication', () => {
     let text = '';
     while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
+    // A ticket opens one stream: used again, it is refused (the page asks for a new one to reconnect).
+    await problem('GET', `/api/stream?ticket=${ticket}`, 'token_invalid', { token: null });
     expect(text).toMatch(/^event: activity\n/);
     const snapshot = S.Activity.parse(JSON.parse(/data: (.*)\n/.exec(text)![1]!));
     expect(snapshot.phase).toBe('running');
