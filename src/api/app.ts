@@ -51,10 +51,11 @@ export function apiApp(ctx: ApiContext, closing: AbortSignal = new AbortControll
   const app = new Hono();
   const routes = [...authRoutes(ctx), ...strategyRoutes(ctx), ...tradingRoutes(ctx), ...healthRoutes(ctx)];
   app.onError((e, c) => problemResponse(problemOf(e, ctx, c.req.path), c.req.path));
-  // A path that exists under other methods is 405 with the methods it has, not 404.
-  const known = [...routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path })), { method: 'GET', path: '/ready' }, { method: 'GET', path: '/metrics' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/api/stream' }].map((r) => ({ ...r, re: new RegExp(`^${r.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`) }));
+  // A path that exists under other methods is 405 with the methods it has, not 404: read from the
+  // routes Hono holds (every one mounted below), at the request, so none is listed by hand.
+  const allowedFor = (path: string) => [...new Set(app.routes.filter((r) => r.method !== 'ALL' && new RegExp(`^${r.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`).test(path)).map((r) => r.method))];
   app.notFound((c) => {
-    const allowed = [...new Set(known.filter((r) => r.re.test(c.req.path)).map((r) => r.method))];
+    const allowed = allowedFor(c.req.path);
     if (allowed.length > 0) return problemResponse(new ApiProblem('method_not_allowed', `${c.req.path} takes ${allowed.join(', ')}, not ${c.req.method}`, { headers: { allow: allowed.join(', ') } }), c.req.path);
     return problemResponse(new ApiProblem('not_found', `no route ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`), c.req.path);
   });

@@ -27,6 +27,8 @@ export interface ApiContext {
   readonly ledger: ((q: LedgerQuery) => Promise<LedgerEntry[]>) | undefined;
   /** A signal's chain from the ledger, or undefined when no chain has that id. */
   readonly chain: (correlationId: string) => Promise<(ChainView & { readonly traceUrl: string | null }) | undefined>;
+  /** A 503 problem while the pipeline is still starting (what it waits for); nothing once it runs. */
+  readonly whileStarting: () => Error | undefined;
   /** Everything the dashboard shows, now. */
   readonly activity: () => Activity;
   /** Each namespace's risk state; undefined on an instance that does not run the account-wide chain. */

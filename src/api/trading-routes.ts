@@ -17,9 +17,9 @@ export function tradingRoutes(ctx: ApiContext) {
   };
   /** The dashboard's snapshot, once the pipeline runs (503 while it starts). */
   const running = () => {
-    const a = ctx.activity();
-    if (a.phase !== 'running') throw new ApiProblem('unavailable', `alpha-panda is starting (${a.phase}): try again shortly`, { headers: { 'retry-after': '2' } });
-    return a;
+    const starting = ctx.whileStarting();
+    if (starting) throw starting;
+    return ctx.activity();
   };
   const pick = <T extends { namespace: string; strategy?: string }>(rows: readonly T[], q: { namespace?: string; strategy?: string }) => rows.filter((x) => (!q.namespace || x.namespace === q.namespace) && (!q.strategy || x.strategy === q.strategy));
   return [
@@ -64,6 +64,8 @@ export function tradingRoutes(ctx: ApiContext) {
       auth: true,
       response: Risk,
       handle: async () => {
+        const starting = ctx.whileStarting();
+        if (starting) throw starting;
         const namespaces = ctx.risk();
         if (!namespaces) throw new ApiProblem('chain_elsewhere', 'another instance runs the account-wide chain: ask it (GET /api/risk there)');
         return { namespaces };

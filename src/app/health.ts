@@ -14,8 +14,8 @@ export interface Check {
   readonly detail: string;
 }
 
-/** Waits for `p` at most `ms`; past that, the check has failed for being too slow. */
-function orTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** Waits for `p` at most `ms`; past that, it has failed for being too slow (a check, a confirmation). */
+export function orTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
     p.then(

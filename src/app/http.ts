@@ -20,6 +20,7 @@ import type { ActorSystem } from './actor-system.ts';
 import type { Persistence } from './persistence.ts';
 import type { Pipeline, StartupProgress } from './pipeline.ts';
 import { namespacesFor } from '../execution/routing.ts';
+import { orTimeout } from './health.ts';
 import { summaryData } from './report.ts';
 import { chainEventsOnBus } from '../chains/bus-lookup.ts';
 import { chainView } from '../chains/chain-view.ts';
@@ -52,14 +53,6 @@ export interface Http {
 /** How long an operator's command waits for the broker's confirmation before the API says it has not come. */
 const COMMAND_CONFIRM_MS = 5000;
 
-/** Waits for `p` at most `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The HTTP surface of `run`: the API, dashboard, stream and /metrics over this instance's pipeline, its
@@ -71,15 +64,13 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
   const settings = config.http;
   const { tokens, login } = o.auth;
   const namespaces = namespacesFor(true, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled });
-  const started = (): Pipeline => {
-    const p = o.pipeline();
-    if (!p || o.progress.phase !== 'running') throw new ApiProblem('unavailable', `alpha-panda is starting (${o.progress.phase}${o.progress.groups ? `, ${o.progress.assigned} of ${o.progress.groups} consumer groups joined` : ''}): try again shortly`, { headers: { 'retry-after': '2' } });
-    return p;
-  };
+  /** The pipeline, once it runs. */
+  const running = (): Pipeline | undefined => (o.progress.phase === 'running' ? o.pipeline() : undefined);
+  const whileStarting = () => (running() ? undefined : new ApiProblem('unavailable', `alpha-panda is starting (${o.progress.phase}${o.progress.groups ? `, ${o.progress.assigned} of ${o.progress.groups} consumer groups joined` : ''}): try again shortly`, { headers: { 'retry-after': '2' } }));
 
   const risk = (): RiskStateView[] | undefined => {
-    const pipeline = started();
-    if (!pipeline.chain) return undefined;
+    const pipeline = running();
+    if (!pipeline?.chain) return undefined;
     const recent = pipeline.recent;
     return [...pipeline.engines].map(([ns, e]) => {
       const cause = e.dayState.stateCause;
@@ -89,8 +80,8 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
   };
   const activity = (): Activity => {
     const at = new Date(system.clock.now()).toISOString();
-    const pipeline = o.pipeline();
-    if (!pipeline || o.progress.phase !== 'running') return { at, phase: o.progress.phase, ticks: 0, totals: [], strategies: [], positions: [], rejections: {}, recent: [], risk: [], trace_ui: settings.traceUiUrl };
+    const pipeline = running();
+    if (!pipeline) return { at, phase: o.progress.phase, ticks: 0, totals: [], strategies: [], positions: [], rejections: {}, recent: [], risk: [], trace_ui: settings.traceUiUrl };
     const d = summaryData(pipeline, catalogue);
     const recent = pipeline.recent;
     return {
@@ -121,7 +112,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
     checks.push(config.bus === 'memory' ? { what: 'bus', ok: true, detail: 'in-process' } : h.downSince === undefined ? { what: 'broker', ok: true, detail: config.kafka.brokers.join(',') } : { what: 'broker', ok: false, detail: `unreachable for ${Math.round(h.downFor() / 1000)} s: ${h.lastError ?? ''}` });
     if (persistence) {
       try {
-        await within(persistence.db.em().execute('select 1'), 3000, 'database');
+        await orTimeout(persistence.db.em().execute('select 1'), 3000, 'database');
         checks.push({ what: 'database', ok: true, detail: persistence.db.where });
       } catch (e) {
         checks.push({ what: 'database', ok: false, detail: (e as Error).message });
@@ -149,6 +140,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
       const tags = encodeURIComponent(JSON.stringify({ [CORRELATION_ID]: found.namespaces[0]!.correlationId }));
       return { ...found, traceUrl: settings.traceUiUrl ? `${settings.traceUiUrl.replace(/\/+$/, '')}/search?service=${encodeURIComponent(config.telemetry.serviceName)}&tags=${tags}` : null };
     },
+    whileStarting,
     activity,
     risk,
     namespaces,
@@ -161,7 +153,7 @@ export async function startHttp(o: HttpOptions): Promise<Http> {
       const event = createEvent({ type: 'risk_command', broker: ns, source: `api/${o.instanceId}`, key: ns, data: { command, operator, ...(reason ? { reason } : {}), timestamp: new Date(now).toISOString() }, now });
       // Answered within COMMAND_CONFIRM_MS: with the broker down the command stays queued in the producer
       // (it goes out, in order, when the broker answers), and the operator is told so at once.
-      const confirmed = await within(publishConfirmed(system.producer, [new EventRecord(topic, event, {})]).then(() => true), COMMAND_CONFIRM_MS, 'the broker').catch(() => false);
+      const confirmed = await orTimeout(publishConfirmed(system.producer, [new EventRecord(topic, event, {})]).then(() => true), COMMAND_CONFIRM_MS, 'the broker').catch(() => false);
       if (!confirmed) throw new ApiProblem('unavailable', `the broker has not confirmed the ${command} within ${COMMAND_CONFIRM_MS / 1000} s (${system.transport.health.lastError ?? 'no answer'}): it is queued as ${event.id} and goes to the risk checker when the broker answers`, { headers: { 'retry-after': '5' } });
       return { id: event.id, topic };
     },
