@@ -18,6 +18,9 @@ const common = {
   LOG_LEVEL: 'info',
   ALPHA_PANDA_RISK__MARKET_HOURS__ENABLED: 'false',
   ALPHA_PANDA_FEED__SIM__TICKS_PER_SECOND: '400',
+  // The eager strategies spend Kite's 400 orders a minute within the first minute; the strategies this
+  // test adds must not wait for that window to slide (the per-second limit still shares the rate).
+  ALPHA_PANDA_RISK__ORDERS_PER_MINUTE: '6000',
   ALPHA_PANDA_TRADING__STRATEGIES_FILE: 'tests/fixtures/eager-strategies.yaml',
 };
 let env: Record<string, string> = {};

@@ -25,7 +25,7 @@ export interface RouteContext {
   readonly limiter: RateLimiter;
   readonly faults: Faults;
   /** An order accepted by POST /orders/:variety. */
-  readonly placed: (orderId: string, tag: string | null) => void;
+  readonly placed: (orderId: string, tag: string | null, at: number) => void;
 }
 
 /** One request, once the pipeline has admitted it. */
@@ -129,10 +129,13 @@ export function routes(ctx: RouteContext): Route[] {
       return { instrument_token: token, last_price: s.last_price, ohlc: { open: s.open, high: s.high, low: s.low, close: s.close } };
     })),
     route('POST', '/orders/:variety', 'token', ({ args, params, apiKey }) => {
-      if (!ctx.limiter.order(apiKey, Date.now())) throw tooManyRequests();
+      // A placement is recorded at the instant the order limit admitted it, so what the tests count is
+      // what the limit counted.
+      const now = Date.now();
+      if (!ctx.limiter.order(apiKey, now)) throw tooManyRequests();
       const request = parsePlacement(args.variety ?? '', params, ctx.market);
       const orderId = ctx.book.place(request, ctx.faults.takeRejection());
-      ctx.placed(orderId, request.tag);
+      ctx.placed(orderId, request.tag, now);
       if (ctx.faults.takeDrop()) return { kind: 'drop' };
       return success({ order_id: orderId });
     }),

@@ -145,7 +145,7 @@ export class KiteServer {
       book: this.book,
       limiter: this.limiter,
       faults: this.injected,
-      placed: (order_id, tag) => this.placements.push({ at: Date.now(), order_id, tag }),
+      placed: (order_id, tag, at) => this.placements.push({ at, order_id, tag }),
     });
     http.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
     http.on('upgrade', (req, socket, head) => this.ticker.upgrade(req, socket, head));
