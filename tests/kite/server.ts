@@ -227,14 +227,18 @@ export class KiteServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
+    // A request is recorded at the instant it arrived whole (when the request limit counts it), not when
+    // its answer went out: on a loaded machine answers bunch up, arrivals are what Kite's limit sees.
+    const arrival: { at?: number } = {};
     let reply: Reply;
     try {
-      reply = await this.answer(req, url);
+      reply = await this.answer(req, url, arrival);
     } catch (e) {
       reply = failure(e instanceof KiteError ? e : new KiteError(500, 'GeneralException', (e as Error).message));
     }
     if (this.injected.latencyMs > 0) await this.timers.sleep(this.injected.latencyMs);
-    const record = (status: number): void => void this.requests.push({ at: Date.now(), method: req.method ?? '', path: url.pathname, status });
+    const at = arrival.at ?? Date.now();
+    const record = (status: number): void => void this.requests.push({ at, method: req.method ?? '', path: url.pathname, status });
     switch (reply.kind) {
       case 'drop':
         record(0);
@@ -254,8 +258,9 @@ export class KiteServer {
   }
 
   /** The pipeline: injected faults, the route, Kite's version header, the request limit, then the access token. */
-  private async answer(req: IncomingMessage, url: URL): Promise<Reply> {
+  private async answer(req: IncomingMessage, url: URL, arrival: { at?: number }): Promise<Reply> {
     const params = await readParams(req, url);
+    arrival.at = Date.now();
     if (this.injected.takeTooMany()) throw tooManyRequests();
     const serverError = this.injected.takeServerError();
     if (serverError === 503) throw new KiteError(503, 'NetworkException', 'Service Unavailable');
@@ -268,7 +273,7 @@ export class KiteServer {
       if (req.headers['x-kite-version'] !== '3') throw inputError('Missing or invalid `X-Kite-Version` header: this server speaks Kite Connect v3.');
       const auth = /^token ([^:]+):(.+)$/.exec(req.headers.authorization ?? '');
       const apiKey = auth?.[1] ?? params.get('api_key') ?? '';
-      if (!this.limiter.request(apiKey, Date.now())) throw tooManyRequests();
+      if (!this.limiter.request(apiKey, arrival.at)) throw tooManyRequests();
       if (route.access === 'token' && !(auth && this.sessions.valid(auth[1]!, auth[2]!))) throw tokenError();
       return route.handle({ args, params, apiKey });
     }
