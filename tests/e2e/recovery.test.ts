@@ -40,6 +40,8 @@ async function deployment(): Promise<Deployment> {
 
 const fills = (d: Deployment) => query<{ signal_id: string; order_id: string; fill_id: string; strategy_id: string; quantity: number; fill_price_paise: string; fees_paise: string }>(d.db.url!, `select signal_id, order_id, fill_id, strategy_id, quantity, fill_price_paise, fees_paise from ledger_entry where kind = 'filled' order by order_id, fill_id`);
 
+const refused = (d: Deployment) => query<{ kind: string; strategy_id: string; signal_id: string; reason_code: string | null }>(d.db.url!, `select kind, strategy_id, signal_id, reason_code from ledger_entry where kind in ('rejected', 'failed') order by event_ts`);
+
 /**
  * Until the instance has handled every tick (its tick group has committed the end of market.ticks:
  * every tick handled and what it caused confirmed) and the ledger has not moved for three seconds.
@@ -123,6 +125,8 @@ describe('recovery after kill -9 (Kafka on the test broker, PostgreSQL)', () => 
       };
       const [a, b] = await Promise.all([stop(calm), stop(crashed)]);
       expect(crashed.instance.err).toMatch(/chain restored from the ledger/);
+      // The fixture's strategies never meet a limit: a refusal or a failed order in either run is the first thing to know.
+      for (const d of [calm, crashed]) expect(await refused(d), d === calm ? 'the calm run' : 'the crashed run').toEqual([]);
       const calmFills = await fills(calm);
       const crashedFills = await fills(crashed);
       expect(calmFills.length).toBeGreaterThan(10);
