@@ -1,7 +1,8 @@
 import type { OutRecord } from '../src/bus/transport.ts';
 import type { Clock } from '../src/clock.ts';
 import { DLT } from '../src/contracts/dead-letter.ts';
-import { dlqOf, INTERNAL_DEAD_LETTERS } from '../src/contracts/topics.ts';
+import type { Envelope } from '../src/contracts/envelope.ts';
+import { dlqOf, INTERNAL_DEAD_LETTERS, MARKET_TICKS } from '../src/contracts/topics.ts';
 import { asError, DecodeError, isRetriable } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import type { ActorRef, Behaviour } from '../src/runtime/actor-ref.ts';
@@ -116,6 +117,12 @@ export function toRecord({ delivery, error, actorPath, failedAt }: DeadLetter): 
     if (err.path) headers[DLT.decodePath] = err.path;
   }
   if (!origin) {
+    const m = delivery.message as Partial<Envelope> | undefined;
+    // A tick handed over in process (never on the log): to market.ticks' dead letters, as the event it is.
+    if (m?.type === 'market_tick' && typeof m.key === 'string') {
+      headers[DLT.originalTopic] = MARKET_TICKS;
+      return { topic: dlqOf(MARKET_TICKS), key: m.key, value: Buffer.from(safeJson(m)), headers };
+    }
     return { topic: INTERNAL_DEAD_LETTERS, key: actorPath, value: Buffer.from(safeJson(delivery.message)), headers };
   }
   const r = origin.record;

@@ -1,5 +1,7 @@
 import type { MarketTick, SignalKind, TradingSignal } from '../src/contracts/events.ts';
+import { TickBlock, type TickChunk } from '../src/fanout/tick-block.ts';
 import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
+import { msOf } from '../src/iso-time.ts';
 import { topicsFor, type BrokerNamespace } from '../src/contracts/topics.ts';
 import { StrategyError } from '../src/errors.ts';
 import { derivedId } from '../src/ids.ts';
@@ -36,7 +38,7 @@ export interface Warmed {
   readonly from?: ReadonlyMap<number, bigint>;
 }
 
-export type StrategyMessage = AnyEnvelope | Warmed;
+export type StrategyMessage = AnyEnvelope | TickChunk | Warmed;
 
 export interface StrategyStart {
   /** The state of the instance this one replaces (a reconfiguration that keeps its type and instruments). */
@@ -122,6 +124,11 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
   receive(state: StrategyActorState, message: StrategyMessage, ctx: ActorContext<StrategyMessage>): StrategyActorState {
     const { strategy, params, id } = this.instance;
     const sctx = this.sctx;
+    if ('batched' in message) {
+      if (state.held) state.held.push(ctx.hold());
+      else this.chunk(state, message, ctx);
+      return state;
+    }
     if ('kind' in message) {
       const held = state.held ?? [];
       state.strategy = message.strategy;
@@ -129,8 +136,13 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
       for (const tick of message.catchUp ?? []) this.tick(state, tick, undefined, undefined, ctx);
       state.from = message.from && message.from.size > 0 ? new Map(message.from) : undefined;
       for (const h of held) {
+        const m = h.delivery.message;
+        if ('batched' in m) {
+          h.resume(() => this.chunk(state, m, ctx));
+          continue;
+        }
         const r = h.delivery.origin?.record;
-        h.resume(() => this.tick(state, h.delivery.message as Tick, r?.partition, r?.offset, ctx));
+        h.resume(() => this.tick(state, m as Tick, r?.partition, r?.offset, ctx));
       }
       return state;
     }
@@ -154,6 +166,19 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     }
   }
 
+  /**
+   * A chunk of ticks handed over in process: each in turn, the cursor moved past it once handled (a
+   * throw leaves it on the failing tick, where the restart resumes). A tick's event is made only if a
+   * signal names it as its cause.
+   */
+  private chunk(state: StrategyActorState, chunk: TickChunk, ctx: ActorContext<StrategyMessage>): void {
+    const { block, indexes } = chunk;
+    for (; chunk.next < indexes.length; chunk.next++) {
+      const i = indexes[chunk.next]!;
+      this.decide(state, block.ticks[i]!, block, i, ctx);
+    }
+  }
+
   private tick(state: StrategyActorState, message: Tick, partition: number | undefined, offset: string | undefined, ctx: ActorContext<StrategyMessage>): void {
     if (state.from && partition !== undefined && offset !== undefined) {
       const from = state.from.get(partition);
@@ -164,25 +189,31 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
         if (state.from.size === 0) state.from = undefined;
       }
     }
+    this.decide(state, message.data, message, 0, ctx);
+  }
+
+  /** One tick through the strategy; `cause` (an event, or a block and the tick's place in it) is what its signals name. */
+  private decide(state: StrategyActorState, data: MarketTick, cause: Tick | TickBlock, index: number, ctx: ActorContext<StrategyMessage>): void {
     const { strategy, params } = this.instance;
     this.made = 0;
     this.counts.ticks++;
-    const result = strategy.onTick(state.strategy, message.data, params, this.sctx);
+    const result = strategy.onTick(state.strategy, data, params, this.sctx);
     state.strategy = result.state;
-    if (this.closeOut(message, ctx)) {
+    if (this.closeOut(data, cause, index, ctx)) {
       // Closing out (square-off, flatten): the strategy's own signals wait.
       this.env.stats.suppressed += result.signals.length;
       return;
     }
-    for (const intent of result.signals) this.emit(message, intent, 'strategy', ctx);
+    if (result.signals.length === 0) return;
+    const tick = cause instanceof TickBlock ? cause.event(index) : cause;
+    for (const intent of result.signals) this.emit(tick, intent, 'strategy', ctx);
   }
 
   /**
    * Square-off time on a real market, or a namespace told to flatten: close what is held in this tick's
    * instrument. Returns the kind of close sent (or due), so the strategy's own signals wait.
    */
-  private closeOut(tick: Tick, ctx: ActorContext<StrategyMessage>): SignalKind | undefined {
-    const t = tick.data;
+  private closeOut(t: MarketTick, cause: Tick | TickBlock, index: number, ctx: ActorContext<StrategyMessage>): SignalKind | undefined {
     const { states, squareOffAt } = this.env;
     // The common case (a simulated tick, no account ever restricted) decides without parsing a time.
     if ((t.simulated || squareOffAt === null) && !states.restricted) return undefined;
@@ -194,6 +225,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     const held = this.env.ledger.position(t.instrument_token);
     if (held !== 0 && this.instance.instruments.includes(t.instrument_token)) {
       const reason = squareOff ? `intraday square-off at ${this.env.squareOffAt} IST` : 'daily loss limit: flattening';
+      const tick = cause instanceof TickBlock ? cause.event(index) : cause;
       this.emit(tick, { instrument_token: t.instrument_token, signal_type: held > 0 ? 'SELL' : 'BUY', quantity: Math.abs(held), reason }, kind, ctx);
     }
     return kind;
@@ -247,7 +279,7 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
     this.env.stats.signals++;
     this.counts.signals++;
     // Once per signal, not per tick: a tick that makes no signal records nothing.
-    this.env.probes?.signalMade(tick.ts, now);
+    this.env.probes?.signalMade(msOf(tick.ts), now);
   }
 
   /** Would this namespace's trading state let a strategy order of `delta` through? */

@@ -74,15 +74,35 @@ export function summarise(rounds: readonly Round[], units: number): Summary {
 }
 
 /**
+ * A workload: what one round processes, and the round itself. `prepare` (untimed) makes what the round
+ * needs (a started pipeline) and `cleanup` (untimed) disposes of it, so only `run` is measured.
+ */
+export interface Workload<P = unknown> {
+  readonly units: number;
+  prepare?(): Promise<P> | P;
+  run(prepared: P): Promise<number | void> | number | void;
+  cleanup?(prepared: P): Promise<void> | void;
+}
+
+export async function round<P>(w: Workload<P>): Promise<Round> {
+  const prepared = (await w.prepare?.()) as P;
+  try {
+    return await measure(() => w.run(prepared));
+  } finally {
+    await w.cleanup?.(prepared);
+  }
+}
+
+/**
  * Runs each workload `warmup` times untimed, then `rounds` timed rounds, the workloads taking turns
  * within each round so that a noisy neighbour hits them alike. Returns each workload's summary.
  */
-export async function alternate<K extends string>(workloads: Record<K, { units: number; run: () => Promise<number | void> | number | void }>, options: { rounds?: number; warmup?: number } = {}): Promise<Record<K, Summary>> {
+export async function alternate<K extends string>(workloads: Record<K, Workload<any>>, options: { rounds?: number; warmup?: number } = {}): Promise<Record<K, Summary>> {
   const keys = Object.keys(workloads) as K[];
   const n = Math.max(DEFAULT_ROUNDS, options.rounds ?? DEFAULT_ROUNDS);
-  for (let w = 0; w < (options.warmup ?? 1); w++) for (const k of keys) await workloads[k].run();
+  for (let w = 0; w < (options.warmup ?? 1); w++) for (const k of keys) await round(workloads[k]);
   const got = Object.fromEntries(keys.map((k) => [k, [] as Round[]])) as Record<K, Round[]>;
-  for (let i = 0; i < n; i++) for (const k of keys) got[k].push(await measure(workloads[k].run));
+  for (let i = 0; i < n; i++) for (const k of keys) got[k].push(await round(workloads[k]));
   return Object.fromEntries(keys.map((k) => [k, summarise(got[k], workloads[k].units)])) as Record<K, Summary>;
 }
 

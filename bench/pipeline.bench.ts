@@ -1,74 +1,89 @@
 import { Pipeline } from '../src/app/pipeline.ts';
+import { systemFor } from '../src/app/system.ts';
 import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
 import { systemClock } from '../src/clock.ts';
-import { TickPublisher } from '../src/feeds/publisher.ts';
-import { SimMarket } from '../src/feeds/sim.ts';
 import type { MarketTick } from '../src/contracts/events.ts';
+import { SimMarket } from '../src/feeds/sim.ts';
 import { rootLogger } from '../src/log.ts';
-import { systemFor } from '../src/app/system.ts';
+import { alternate, profiled, ratio, round, type Summary, type Workload } from './measure.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
 
 export interface ThroughputFigures {
   readonly ticks: number;
   readonly instruments: number;
   readonly strategies: number;
-  readonly busOnlyTicksPerSec: number;
-  readonly pipelineTicksPerSec: number;
-  readonly ratioToBusOnly: number;
+  /** The in-process delivery alone: the same ticks into the price caches, no strategy. */
+  readonly cachesOnly: Summary;
+  /** The whole embedded pipeline: caches, strategies, risk, paper execution, portfolio. */
+  readonly pipeline: Summary;
+  readonly ratioToCachesOnly: number;
   readonly signals: number;
   readonly fills: number;
 }
 
-function ticksFor(count: number, instruments: number): MarketTick[] {
+/** The benchmark's ticks: a seeded walk over `instruments` instruments, depth included, a millisecond apart. */
+export function benchTicks(count: number, instruments: number): MarketTick[] {
   const { list } = benchUniverse(instruments, 0);
   const market = new SimMarket(list, 'bench-ticks', 0.0008);
   const t0 = Date.UTC(2025, 7, 11, 4, 0);
   return Array.from({ length: count }, (_, i) => market.tick(t0 + i));
 }
 
-/** Publishes `ticks` as fast as the pipeline takes them; the clock runs until every tick is taken and all is quiet. */
-async function replayInto(strategies: number, instruments: number, ticks: readonly MarketTick[]): Promise<{ secs: number; signals: number; fills: number }> {
+interface Started {
+  readonly pipeline: Pipeline;
+  readonly stop: () => Promise<void>;
+}
+
+/** An embedded pipeline (in-process bus, no database) with `strategies` strategies over `instruments` instruments. */
+async function startPipeline(strategies: number, instruments: number): Promise<Started> {
   const { catalogue, instances } = benchUniverse(instruments, strategies);
   const config = benchConfig();
-  const system = systemFor(config, systemClock, rootLogger, (e) => {
+  const log = rootLogger.child({});
+  log.level = 'warn';
+  const system = systemFor(config, systemClock, log, (e) => {
     throw e;
   }, new MemoryTransport(config.memoryBus));
   const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances });
-  const publisher = new TickPublisher(system.producer, systemClock, 'bench');
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < ticks.length; i += 5000) await publisher.publish(ticks.slice(i, i + 5000));
-  while (pipeline.ticks < ticks.length || !pipeline.idle) await new Promise((r) => setImmediate(r));
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  await pipeline.quiet(100);
-  pipeline.stop();
-  await system.stop();
-  return { secs, signals: pipeline.stats.signals, fills: pipeline.stats.fills };
+  await pipeline.warmed;
+  return {
+    pipeline,
+    stop: async () => {
+      await pipeline.quiet(50);
+      pipeline.stop();
+      await system.stop();
+    },
+  };
+}
+
+/** Hands `ticks` to the pipeline as a feed in the process does (5,000 at a time) and waits until all is handled and quiet. */
+async function replayInto(p: Pipeline, ticks: readonly MarketTick[]): Promise<void> {
+  const direct = p.direct!;
+  for (let i = 0; i < ticks.length; i += 5000) await direct.publish(ticks.slice(i, i + 5000));
+  while (p.ticks < ticks.length || !p.idle) await new Promise((r) => setImmediate(r));
+}
+
+function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], last?: { signals: number; fills: number }): Workload<Started> {
+  return {
+    units: ticks.length,
+    prepare: () => startPipeline(strategies, instruments),
+    run: ({ pipeline }) => replayInto(pipeline, ticks),
+    cleanup: async ({ pipeline, stop }) => {
+      if (last) [last.signals, last.fills] = [pipeline.stats.signals, pipeline.stats.fills];
+      await stop();
+    },
+  };
 }
 
 /**
  * Replay throughput of the whole embedded pipeline (price caches, strategies, risk, paper fills,
- * portfolio) against the same ticks through the same bus into price caches alone (0 strategies), in the
- * same run: the ratio says what the trading actors cost on top of moving ticks.
+ * portfolio) against the same ticks into the price caches alone (0 strategies), rounds alternating in
+ * one process: the ratio says what the trading actors cost on top of moving ticks. `--profile pipeline`
+ * writes a CPU profile of one more round of the full pipeline.
  */
 export async function benchThroughput(count: number, instruments = 500, strategies = 1000): Promise<ThroughputFigures> {
-  const ticks = ticksFor(count, instruments);
-  let bus = Infinity;
-  let full = Infinity;
-  let last = { signals: 0, fills: 0 };
-  for (let round = 0; round < 2; round++) {
-    bus = Math.min(bus, (await replayInto(0, instruments, ticks)).secs);
-    const r = await replayInto(strategies, instruments, ticks);
-    full = Math.min(full, r.secs);
-    last = r;
-  }
-  return {
-    ticks: count,
-    instruments,
-    strategies,
-    busOnlyTicksPerSec: Math.round(count / bus),
-    pipelineTicksPerSec: Math.round(count / full),
-    ratioToBusOnly: +(bus / full).toFixed(3),
-    signals: last.signals,
-    fills: last.fills,
-  };
+  const ticks = benchTicks(count, instruments);
+  const last = { signals: 0, fills: 0 };
+  const r = await alternate({ cachesOnly: workload(0, instruments, ticks), pipeline: workload(strategies, instruments, ticks, last) });
+  await profiled('pipeline', () => round(workload(strategies, instruments, ticks)));
+  return { ticks: count, instruments, strategies, cachesOnly: r.cachesOnly, pipeline: r.pipeline, ratioToCachesOnly: ratio(r.pipeline, r.cachesOnly), signals: last.signals, fills: last.fills };
 }

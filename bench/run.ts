@@ -92,9 +92,9 @@ pipeline takes them. Full: price caches, ${r.pipelineThroughput.strategies} stra
 risk, paper execution, portfolio. Baseline, same run and same ticks: the bus into the price caches alone.
 Timed from the first publish until every tick is taken and nothing is in flight; best of two rounds each.
 
-| bus + price caches ticks/s | full pipeline ticks/s | ratio | signals | fills | target |
+| price caches alone ticks/s | full pipeline ticks/s | ratio | signals | fills | target |
 |---|---|---|---|---|---|
-| ${r.pipelineThroughput.busOnlyTicksPerSec} | ${r.pipelineThroughput.pipelineTicksPerSec} | ${pct(r.pipelineThroughput.ratioToBusOnly)} | ${r.pipelineThroughput.signals} | ${r.pipelineThroughput.fills} | >= 1,000,000 ticks/s |
+| ${r.pipelineThroughput.cachesOnly.perSec.median} | ${r.pipelineThroughput.pipeline.perSec.median} | ${pct(r.pipelineThroughput.ratioToCachesOnly)} | ${r.pipelineThroughput.signals} | ${r.pipelineThroughput.fills} | >= 1,000,000 ticks/s |
 
 ## The ledger's cost (embedded PGlite)
 ${r.persistence.ticks} ticks through the same embedded pipeline (${r.persistence.strategies} strategies), with every verdict, order and fill

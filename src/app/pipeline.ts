@@ -1,4 +1,5 @@
 import type { ConsumerActor, Route } from '../../actors/consumer.ts';
+import { TickFanout, type TickTargets } from '../fanout/tick-fanout.ts';
 import { priceCache, type PriceCacheMessage } from '../../actors/price-cache.ts';
 import { StrategyBehaviour, type StrategyMessage, type StrategyStart } from '../../actors/strategy.ts';
 import { strategyLedgers } from '../../actors/strategy-ledgers.ts';
@@ -54,9 +55,14 @@ export interface PipelineOptions {
   readonly signal?: AbortSignal;
   /** Updated while starting, for the status line. */
   readonly progress?: StartupProgress;
+  /** Names the feed in this process on the tick events it makes (the in-process bus's direct path). */
+  readonly feedSource?: string;
 }
 
 type Ref = ActorRef<AnyEnvelope>;
+
+/** Tick deliveries (a tick to one actor) in flight on the direct path before a feed waits. */
+const DIRECT_BOUND = 50_000;
 
 /** This process's start, as a group name suffix. */
 const START = `${Date.now().toString(36)}${process.pid.toString(36)}`;
@@ -109,8 +115,15 @@ export class Pipeline {
   private readonly strategySupervisor: Supervisor;
   private readonly caches = new Map<number, Ref>();
   private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: StrategyBehaviour }>();
-  private readonly byInstrument = new Map<number, Ref[]>();
+  /** Per instrument, the strategies here that trade it (single: it alone). */
+  private readonly byInstrument = new Map<number, Array<{ readonly ref: Ref; readonly single: boolean }>>();
   private readonly targets = new Map<number, readonly Ref[]>();
+  private readonly directTargets = new Map<number, TickTargets>();
+  /**
+   * On the in-process bus, ticks from a feed in this process go straight to the price caches and
+   * strategies (src/bus/direct); on Kafka every tick comes through the log.
+   */
+  readonly direct: TickFanout | undefined;
   private ledgerKeeper: Ref | undefined;
   private snapshotTimer: { cancel(): void } | undefined;
   private stopped = false;
@@ -131,6 +144,9 @@ export class Pipeline {
       }
     }
     const policy = config.supervision;
+    if (options.system.transport.kind === 'memory') {
+      this.direct = new TickFanout((token) => this.directTargetsOf(token), { clock: options.system.clock, source: options.feedSource ?? 'feed', bound: DIRECT_BOUND });
+    }
     this.market = options.system.root.spawnSupervisor({ name: 'market', policy });
     this.strategySupervisor = options.system.root.spawnSupervisor({ name: 'strategies', policy });
   }
@@ -313,7 +329,18 @@ export class Pipeline {
   private tickTargets(token: number): readonly Ref[] {
     let t = this.targets.get(token);
     if (!t) {
-      this.targets.set(token, (t = [this.cache(token), ...(this.byInstrument.get(token) ?? [])]));
+      this.targets.set(token, (t = [this.cache(token), ...(this.byInstrument.get(token) ?? []).map((s) => s.ref)]));
+    }
+    return t;
+  }
+
+  /** The same actors, for ticks handed over in process: the ones that trade other instruments too get merged chunks. */
+  private directTargetsOf(token: number): TickTargets {
+    let t = this.directTargets.get(token);
+    if (!t) {
+      const here = this.byInstrument.get(token) ?? [];
+      t = { own: [this.cache(token), ...here.filter((s) => s.single).map((s) => s.ref)], shared: here.filter((s) => !s.single).map((s) => s.ref) } as unknown as TickTargets;
+      this.directTargets.set(token, t);
     }
     return t;
   }
@@ -336,11 +363,13 @@ export class Pipeline {
     const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt, instanceId: this.options.instanceId, probes: this.options.system.probes }, start);
     const ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
     this.strategies.set(instance.id, { instance, ref, behaviour });
-    for (const token of instance.instruments) {
+    const single = new Set(instance.instruments).size === 1;
+    for (const token of new Set(instance.instruments)) {
       let list = this.byInstrument.get(token);
       if (!list) this.byInstrument.set(token, (list = []));
-      list.push(ref as Ref);
+      list.push({ ref: ref as Ref, single });
       this.targets.delete(token);
+      this.directTargets.delete(token);
     }
     return behaviour;
   }
@@ -350,10 +379,11 @@ export class Pipeline {
     const s = this.strategies.get(id);
     if (!s) throw new ConfigError([`strategy '${id}' is not running`]);
     this.strategies.delete(id);
-    for (const token of s.instance.instruments) {
+    for (const token of new Set(s.instance.instruments)) {
       const list = this.byInstrument.get(token) ?? [];
-      list.splice(list.indexOf(s.ref as Ref), 1);
+      list.splice(list.findIndex((x) => x.ref === (s.ref as Ref)), 1);
       this.targets.delete(token);
+      this.directTargets.delete(token);
     }
     this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} stopped`));
   }
@@ -374,13 +404,13 @@ export class Pipeline {
 
   /** Ticks this process has taken from market.ticks. */
   get ticks(): number {
-    return this.tickConsumer?.stats.received ?? 0;
+    return (this.tickConsumer?.stats.received ?? 0) + (this.direct?.received ?? 0);
   }
 
   /** Changes whenever anything moves: consumers taking records, outputs confirmed, signals, fills. */
   get activity(): string {
     const s = this.stats;
-    return `${this.consumers.map((c) => c.stats.received).join(',')}|${this.options.system.producer.backlog}|${s.signals}|${s.validated}|${s.rejected}|${s.fills}|${s.failed}`;
+    return `${this.consumers.map((c) => c.stats.received).join(',')}|${this.direct?.received ?? 0}|${this.options.system.producer.backlog}|${s.signals}|${s.validated}|${s.rejected}|${s.fills}|${s.failed}`;
   }
 
   /** Resolves once nothing has moved for `quietMs` with nothing in flight (or after `timeoutMs`). */
@@ -439,7 +469,7 @@ export class Pipeline {
 
   /** Nothing in flight: every consumer's deliveries finished and every output confirmed. */
   get idle(): boolean {
-    return this.consumers.every((c) => c.behaviour.inFlight === 0) && this.options.system.producer.backlog === 0;
+    return (this.direct?.inFlight ?? 0) === 0 && this.consumers.every((c) => c.behaviour.inFlight === 0) && this.options.system.producer.backlog === 0;
   }
 
   stop(): void {

@@ -2,7 +2,7 @@ import type { Transport } from '../bus/transport.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, StartAborted } from '../errors.ts';
-import { TickPublisher } from '../feeds/publisher.ts';
+import { TickPublisher, type TickSink } from '../feeds/publisher.ts';
 import { replay } from '../feeds/replay.ts';
 import { readReplayFile, type ReplayData } from '../feeds/replay-file.ts';
 import { SimMarket } from '../feeds/sim.ts';
@@ -150,7 +150,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       o.onHttp?.({ url: http.server.url, generated: http.generated });
     }
     if (!stop.signal.aborted) {
-      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
+      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, feedSource: `feed/${o.feed.kind}`, ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
         if (e instanceof StartAborted) return undefined;
         throw e;
       });
@@ -159,7 +159,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
       if (o.feed.kind === 'sim') {
         const p = pipeline;
-        await simulate(config, catalogue, tradedBy(strategies), publisher, clock, stop.signal, () => p.settled(stop.signal));
+        await simulate(config, catalogue, tradedBy(strategies), p.direct ?? publisher, clock, stop.signal, () => p.settled(stop.signal));
         // A fast simulation of a set length ends like a replay: once the pipeline has finished with it.
         if (config.feed.sim.pace === 'fast' && !stop.signal.aborted) {
           await pipeline.quiet(quietMs, 120_000, stop.signal);
@@ -174,7 +174,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
         stopSession = () => own?.session.stop();
       }
       else if (o.feed.kind === 'replay') {
-        await replay(data!.ticks, publisher, config.feed.replay, stop.signal);
+        await replay(data!.ticks, pipeline.direct ?? publisher, config.feed.replay, stop.signal);
         if (o.stopWhenReplayed && !stop.signal.aborted) {
           await pipeline.quiet(quietMs, 120_000, stop.signal);
           stop.request('replayed');
@@ -202,7 +202,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
   }
   if (stop.fatal) throw stop.fatal;
   const summary = pipeline ? summaryTable(pipeline, catalogue) : undefined;
-  return { pipeline, catalogue, published: publisher.published, summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
+  return { pipeline, catalogue, published: publisher.published + (pipeline?.direct?.published ?? 0), summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
 }
 
 /** The instruments the active strategies trade, asked again as the simulator runs (strategies change). */
@@ -216,7 +216,7 @@ export function tradedBy(source: StrategySource): () => Promise<number[]> {
  * advances 1/ticksPerSecond per tick from now, for `seconds` of simulated market. The strategies'
  * instruments are asked for again every second of market, so a strategy added meanwhile gets its ticks.
  */
-export async function simulate(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, publisher: TickPublisher, clock: Clock, signal: AbortSignal, settle?: () => Promise<void>): Promise<void> {
+export async function simulate(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, publisher: TickSink, clock: Clock, signal: AbortSignal, settle?: () => Promise<void>): Promise<void> {
   const { ticksPerSecond, extraInstruments, seed, volatility, pace, seconds } = config.feed.sim;
   const traded = await tradedNow();
   const chosen = new Map<number, Instrument>();

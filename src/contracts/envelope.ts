@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { isoAt } from '../iso-time.ts';
 import { BROKER_NAMESPACES, CONTROL_NAMESPACE, MARKET_NAMESPACE, type EnvelopeBroker } from './topics.ts';
 import { CURRENT_VERSION, EVENT_TYPES, type EventData, type EventType } from './events.ts';
 
@@ -60,7 +61,7 @@ export function createEvent<T extends EventType>(e: NewEvent<T>): Envelope<T> {
     id,
     type: e.type,
     version: CURRENT_VERSION[e.type],
-    ts: new Date(e.now).toISOString(),
+    ts: isoAt(e.now),
     broker: e.broker,
     source: e.source,
     key: e.key,

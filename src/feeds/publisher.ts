@@ -5,12 +5,20 @@ import { MARKET_TICKS } from '../contracts/topics.ts';
 import type { Clock } from '../clock.ts';
 import type { Outbox } from '../runtime/outbox.ts';
 
+/** Where a feed puts its ticks: market.ticks through the producer, or (in process) straight to the actors. */
+export interface TickSink {
+  /** Hands the ticks over, then waits while the receiver is over its bound (until `signal` ends the wait). */
+  publish(ticks: readonly MarketTick[], signal?: AbortSignal): Promise<void>;
+  /** Ticks taken so far. */
+  readonly published: number;
+}
+
 /**
  * Publishes ticks to market.ticks exactly as a live feed does (one `market_tick` event per tick, keyed
  * by instrument token), waiting whenever the producer holds `bound` unconfirmed records, so a fast
  * replay cannot outrun the broker.
  */
-export class TickPublisher {
+export class TickPublisher implements TickSink {
   published = 0;
   private readonly outbox: Outbox;
   private readonly clock: Clock;

@@ -1,5 +1,5 @@
 import type { MarketTick } from '../contracts/events.ts';
-import type { TickPublisher } from './publisher.ts';
+import type { TickSink } from './publisher.ts';
 
 export interface Pacing {
   readonly pace: 'fast' | 'realtime';
@@ -11,7 +11,7 @@ export interface Pacing {
  * Publishes recorded ticks: as fast as the pipeline takes them (in batches), or paced to their own
  * timestamps divided by `speed`, never sleeping longer than `maxGapMs` across a gap.
  */
-export async function replay(ticks: readonly MarketTick[], publisher: TickPublisher, pacing: Pacing, signal?: AbortSignal): Promise<void> {
+export async function replay(ticks: readonly MarketTick[], publisher: TickSink, pacing: Pacing, signal?: AbortSignal): Promise<void> {
   if (pacing.pace === 'fast') {
     for (let i = 0; i < ticks.length && !signal?.aborted; i += 1000) await publisher.publish(ticks.slice(i, i + 1000), signal);
     return;

@@ -1,4 +1,5 @@
 import type { MarketTick } from '../contracts/events.ts';
+import { msOf } from '../iso-time.ts';
 import { toPaise, type Paise } from '../money.ts';
 
 /** What is known of one instrument's market: the price cache's state, in paise. */
@@ -15,17 +16,20 @@ export interface Quote {
   readonly simulated: boolean;
 }
 
+/** A depth level with something at it (Kite sends empty levels as zeros). One function, not a closure per tick. */
+const isLive = (l: { readonly quantity: number; readonly price: number }) => l.quantity > 0 && l.price > 0;
+
 /** The quote a tick establishes. Pure: the price cache and the strategy shell both use it. */
 export function quoteOf(tick: MarketTick): Quote {
-  const bid = tick.depth?.buy.find((l) => l.quantity > 0 && l.price > 0);
-  const ask = tick.depth?.sell.find((l) => l.quantity > 0 && l.price > 0);
+  const bid = tick.depth?.buy.find(isLive);
+  const ask = tick.depth?.sell.find(isLive);
   return {
     instrumentToken: tick.instrument_token,
     last: toPaise(tick.last_price),
     bid: bid ? toPaise(bid.price) : undefined,
     ask: ask ? toPaise(ask.price) : undefined,
     volume: tick.volume,
-    exchangeTs: Date.parse(tick.exchange_timestamp),
+    exchangeTs: msOf(tick.exchange_timestamp),
     simulated: tick.simulated === true,
   };
 }

@@ -9,7 +9,8 @@ import { chainLogBindings } from '../telemetry/log-context.ts';
 import { endSpan, startHandlingSpan, startSendSpan, type Handling } from '../telemetry/spans.ts';
 import { extractTrace, spanContextOf } from '../telemetry/trace-context.ts';
 import type { ActorContext, ActorRef, Behaviour, HeldMessage, Output } from './actor-ref.ts';
-import { Delivery } from './delivery.ts';
+import { isBatched } from './batched.ts';
+import { Delivery, type Ack } from './delivery.ts';
 import { DrainWatch } from './drain-watch.ts';
 import { send, spawnReceiver, stopActor, type NactParent, type NactRef } from './nact.ts';
 import type { DeadLetters, Outbox } from './outbox.ts';
@@ -180,7 +181,7 @@ export class Cell<S, M> implements ActorRef<M>, Child {
         this.mode = 'running';
         const replay = this.stash ?? [];
         this.stash = undefined;
-        if (c.dropHead && replay.length > 0) this.deadLetter(replay.shift()!, this.lastError, true);
+        if (c.dropHead && replay.length > 0) this.dropFailed(replay);
         return this.then(this.release(), () => this.process(replay, 0));
       }
     }
@@ -344,9 +345,28 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     for (const d of held) this.deadLetter(d, d.attempts > 0 && this.lastError ? this.lastError : error, true);
   }
 
+  /**
+   * Dead-letters the message that kept failing (the head of `replay`). Of a batched message only the
+   * failing item goes; the rest stays at the head, to be handled by the fresh state.
+   */
+  private dropFailed(replay: Delivery<M>[]): void {
+    const head = replay[0]!;
+    const m: unknown = head.message;
+    if (!isBatched(m) || m.remaining <= 1) return this.deadLetter(replay.shift()!, this.lastError, true);
+    const item = new Delivery<unknown>(m.takeFailed());
+    item.attempts = head.attempts;
+    head.attempts = 0;
+    this.deadLetter(item as Delivery<M>, this.lastError, false);
+  }
+
   private deadLetter(d: Delivery<M>, error: unknown, wasPending: boolean): void {
     d.failed = true;
-    this.env.deadLetters.send(d as Delivery, error, this.path);
+    const m: unknown = d.message;
+    if (isBatched(m) && m.remaining > 0) {
+      // Each item not yet handled is a dead letter of its own; the batch is finished once they all are.
+      const all = new Countdown(m.remaining, () => d.settle());
+      while (m.remaining > 0) this.env.deadLetters.send(new Delivery<unknown>(m.takeFailed(), undefined, all), error, this.path);
+    } else this.env.deadLetters.send(d as Delivery, error, this.path);
     if (wasPending) {
       this.pending--;
       this.drain?.check(this.pending);
@@ -377,6 +397,21 @@ export class Cell<S, M> implements ActorRef<M>, Child {
   /** Hands a record to the outbox; `cause`'s publication was begun already. */
   private send(topic: string, event: Envelope, cause: Delivery<M> | undefined, headers: Headers, span: Span | undefined): void {
     this.env.outbox.publish(new EventRecord(topic, event, headers), cause as Delivery | undefined, span);
+  }
+}
+
+/** Calls `done` once `count` deliveries have finished. */
+class Countdown implements Ack {
+  private left: number;
+  private readonly then: () => void;
+
+  constructor(count: number, then: () => void) {
+    this.left = count;
+    this.then = then;
+  }
+
+  done(): void {
+    if (--this.left === 0) this.then();
   }
 }
 

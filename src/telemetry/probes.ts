@@ -34,9 +34,9 @@ export class Probes {
     this.restarts.inc({ kind });
   }
 
-  /** A signal was made at `now` on the tick event stamped `tickTs` (its envelope's ISO time). */
-  signalMade(tickTs: string, now: number): void {
-    this.tickToSignal.observe(seconds(now - Date.parse(tickTs)));
+  /** A signal was made at `now` on the tick event stamped `tickAt` (its envelope's time, ms since the epoch). */
+  signalMade(tickAt: number, now: number): void {
+    this.tickToSignal.observe(seconds(now - tickAt));
   }
 
   /** A fill was made at `now` for a signal made at `signalAt` (both ms since the epoch). */

@@ -20,7 +20,7 @@ describe('metrics', () => {
       const result = await run({ config, feed: NIFTY_FEED, stopWhenReplayed: true, status: false, log: rootLogger, transport });
       const p = result.pipeline!;
       const s = p.stats;
-      await waitFor(() => recorder.records.length >= result.published + s.signals + s.validated + s.rejected + s.fills + s.failed, 'every event of the run recorded');
+      await waitFor(() => recorder.records.length >= s.signals + s.validated + s.rejected + s.fills + s.failed, 'every event of the run recorded');
       const events = decodeAll(recorder.records);
       const on = <T extends EventType>(topic: string, type: T) => events.filter((e, i): e is Envelope<T> & AnyEnvelope => recorder.records[i]!.topic === topic && e.type === type);
       const ticks = on(MARKET_TICKS, 'market_tick').length;
@@ -30,14 +30,16 @@ describe('metrics', () => {
       const fills = on(paper.ordersFilled, 'order_filled').length;
       const failed = on(paper.ordersFailed, 'order_failed');
       // The run did something worth counting: a replay of a day with signals, verdicts of both kinds and fills.
-      expect(ticks).toBe(result.published);
+      // On the in-process bus a feed's ticks go straight to the actors (src/fanout), not through market.ticks.
+      expect(ticks).toBe(0);
+      expect(result.published).toBe(296);
       expect(signals).toBeGreaterThan(0);
       expect(rejected.length).toBeGreaterThan(0);
       expect(fills).toBeGreaterThan(0);
 
       const scraped = parseMetrics(await pipelineMetrics(p.system, () => p).scrape());
       const paperNs = { namespace: 'paper' };
-      expect(value(scraped, 'alpha_panda_ticks_received_total')).toBe(ticks);
+      expect(value(scraped, 'alpha_panda_ticks_received_total')).toBe(result.published);
       expect(value(scraped, 'alpha_panda_signals_total', paperNs)).toBe(signals);
       expect(value(scraped, 'alpha_panda_signals_validated_total', paperNs)).toBe(validated);
       expect(value(scraped, 'alpha_panda_fills_total', paperNs)).toBe(fills);
