@@ -103,6 +103,13 @@ class FanOut implements Ack {
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** Adds a delivery to its target's batch. */
+function add(groups: Map<ActorRef<AnyEnvelope>, Delivery<AnyEnvelope>[]>, target: ActorRef<AnyEnvelope>, d: Delivery<AnyEnvelope>): void {
+  const group = groups.get(target);
+  if (group) group.push(d);
+  else groups.set(target, [d]);
+}
+
 /**
  * The consumer actor: a supervised cell holding one consumer-group subscription. It decodes each
  * record, dead-letters what does not decode, and hands the rest, batched per target actor, to the actor
@@ -293,24 +300,28 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
         continue;
       }
       const routed = this.options.route(decoded.event, record);
-      const targets: readonly ActorRef<AnyEnvelope>[] = routed === undefined ? [] : Array.isArray(routed) ? routed : [routed as ActorRef<AnyEnvelope>];
-      for (const target of targets) {
-        if (target.pending + (groups.get(target)?.length ?? 0) >= mailboxBound) {
-          full = target;
-          break;
+      // One target (most events) is handled without an array; several share one settlement (FanOut).
+      const many = Array.isArray(routed) ? (routed as readonly ActorRef<AnyEnvelope>[]) : undefined;
+      const one = many ? undefined : (routed as ActorRef<AnyEnvelope> | undefined);
+      if (one && one.pending + (groups.get(one)?.length ?? 0) >= mailboxBound) full = one;
+      if (many) {
+        for (const target of many) {
+          if (target.pending + (groups.get(target)?.length ?? 0) >= mailboxBound) {
+            full = target;
+            break;
+          }
         }
       }
       if (full) break;
       const trace = traceHeaders(record.headers);
       const whole = new Delivery<AnyEnvelope>(decoded.event, origin, tracker, trace);
       tracker.track(whole);
-      if (targets.length === 0) whole.settle();
-      const fan = targets.length > 1 ? new FanOut(whole, targets.length) : undefined;
-      for (const target of targets) {
-        const d = fan ? new Delivery<AnyEnvelope>(decoded.event, origin, fan, trace) : whole;
-        const group = groups.get(target);
-        if (group) group.push(d);
-        else groups.set(target, [d]);
+      if (one) add(groups, one, whole);
+      else if (!many || many.length === 0) whole.settle();
+      else if (many.length === 1) add(groups, many[0]!, whole);
+      else {
+        const fan = new FanOut(whole, many.length);
+        for (const target of many) add(groups, target, new Delivery<AnyEnvelope>(decoded.event, origin, fan, trace));
       }
       taken++;
     }

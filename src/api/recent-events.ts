@@ -15,7 +15,8 @@ export interface LastState {
  * code since this process started. Fed by the activity feed actor; read by the API. Synchronous, no I/O.
  */
 export class RecentEvents {
-  private readonly ring: ActivityEvent[] = [];
+  /** The events themselves: the dashboard's view of one is made when it is listed, not for every event. */
+  private readonly ring: AnyEnvelope[] = [];
   private next = 0;
   private readonly capacity: number;
   readonly rejections = new Map<string, Map<string, number>>();
@@ -33,10 +34,7 @@ export class RecentEvents {
 
   add(e: AnyEnvelope): void {
     // A record delivered again (a rebalance) is counted once: the ring's ids are the ones that can recur.
-    if (this.seen.has(e.id)) return;
-    const found = viewOf(e);
-    if (!found) return;
-    const view = { ...found, instrument: found.instrument_token === null ? null : (this.symbolOf(found.instrument_token) ?? String(found.instrument_token)) };
+    if (this.seen.has(e.id) || !LISTED.has(e.type)) return;
     if (e.type === 'rejected_signal') {
       const byCode = this.rejections.get(e.broker) ?? new Map<string, number>();
       byCode.set(e.data.reason_code, (byCode.get(e.data.reason_code) ?? 0) + 1);
@@ -44,10 +42,10 @@ export class RecentEvents {
     }
     if (e.type === 'risk_command') this.commands.set(e.broker, { command: e.data.command, operator: e.data.operator, reason: e.data.reason ?? null, timestamp: e.data.timestamp });
     if (e.type === 'trading_state') this.states.set(e.broker, { state: e.data.state, cause: e.data.cause, timestamp: e.data.timestamp });
-    if (this.ring.length < this.capacity) this.ring.push(view);
+    if (this.ring.length < this.capacity) this.ring.push(e);
     else {
       this.seen.delete(this.ring[this.next]!.id);
-      this.ring[this.next] = view;
+      this.ring[this.next] = e;
       this.next = (this.next + 1) % this.capacity;
     }
     this.seen.add(e.id);
@@ -55,9 +53,15 @@ export class RecentEvents {
 
   /** Oldest first. */
   list(): ActivityEvent[] {
-    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].map((e) => {
+      const view = viewOf(e)!;
+      return { ...view, instrument: view.instrument_token === null ? null : (this.symbolOf(view.instrument_token) ?? String(view.instrument_token)) };
+    });
   }
 }
+
+/** The event types the dashboard lists (those viewOf has a view of). */
+const LISTED = new Set<string>(['trading_signal', 'rejected_signal', 'order_placed', 'order_filled', 'order_failed', 'trading_state', 'risk_command']);
 
 const base = (e: AnyEnvelope) => ({ id: e.id, type: e.type, namespace: e.broker, correlation_id: e.correlation_id, ts: e.ts });
 

@@ -33,6 +33,17 @@ export function murmur2(key: string): number {
   return h | 0;
 }
 
+/**
+ * Keys recur (a few thousand tokens and strategy ids), so each one's hash is remembered; the memo is
+ * dropped when it grows past a bound, so keys that never recur cannot fill memory.
+ */
+const hashes = new Map<string, number>();
+
 export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
+  let h = hashes.get(key);
+  if (h === undefined) {
+    if (hashes.size >= 50_000) hashes.clear();
+    hashes.set(key, (h = murmur2(key) & 0x7fffffff));
+  }
+  return h % partitions;
 }

@@ -8,8 +8,8 @@ import type { Ack, Delivery } from './delivery.ts';
 export class OffsetTracker implements Ack {
   private queue: Delivery[] = [];
   private head = 0;
-  /** The next offset to commit (the first unfinished one), or undefined while nothing has finished. */
-  private committable: string | undefined;
+  /** The last delivery of the finished run at the head: the next offset to commit is one past its own. */
+  private lastDone: Delivery | undefined;
   private lastCommitted: string | undefined;
   revoked = false;
 
@@ -37,8 +37,8 @@ export class OffsetTracker implements Ack {
       advanced = true;
     }
     if (!advanced) return;
-    const last = this.queue[this.head - 1]!;
-    this.committable = (BigInt(last.origin!.record.offset) + 1n).toString();
+    // The offset is worked out when a commit asks for it, not per delivery (a BigInt and a string each).
+    this.lastDone = this.queue[this.head - 1]!;
     // Compact now and then so a long-lived partition does not keep every delivery it ever saw.
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -53,9 +53,11 @@ export class OffsetTracker implements Ack {
 
   /** The offset to commit if it moved since the last commit, and marks it committed. */
   takeCommit(): string | undefined {
-    if (this.committable === undefined || this.committable === this.lastCommitted) return undefined;
-    this.lastCommitted = this.committable;
-    return this.committable;
+    if (this.lastDone === undefined) return undefined;
+    const committable = (BigInt(this.lastDone.origin!.record.offset) + 1n).toString();
+    if (committable === this.lastCommitted) return undefined;
+    this.lastCommitted = committable;
+    return committable;
   }
 
   /** A commit of `offset` failed: offer it again next time. */
