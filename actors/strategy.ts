@@ -61,7 +61,7 @@ export interface StrategyActorEnv {
   /** The instance running it: its signals' source says which one made them. */
   readonly instanceId: string;
   /** Where the tick-to-signal latency is recorded (the metrics), if anywhere. */
-  readonly probes?: Probes;
+  readonly probes?: Pick<Probes, 'signalMade'>;
 }
 
 type Tick = AnyEnvelope & { type: 'market_tick' };

@@ -35,9 +35,9 @@ interface Started {
 }
 
 /** An embedded pipeline (in-process bus, no database) with `strategies` strategies over `instruments` instruments. */
-async function startPipeline(strategies: number, instruments: number): Promise<Started> {
+async function startPipeline(strategies: number, instruments: number, workers: number): Promise<Started> {
   const { catalogue, instances } = benchUniverse(instruments, strategies);
-  const config = benchConfig();
+  const config = benchConfig({ workers });
   const log = rootLogger.child({});
   log.level = 'warn';
   const system = systemFor(config, systemClock, log, (e) => {
@@ -50,6 +50,7 @@ async function startPipeline(strategies: number, instruments: number): Promise<S
     stop: async () => {
       await pipeline.quiet(50);
       pipeline.stop();
+      await pipeline.close();
       await system.stop();
     },
   };
@@ -62,10 +63,10 @@ async function replayInto(p: Pipeline, ticks: readonly MarketTick[]): Promise<vo
   while (p.ticks < ticks.length || !p.idle) await new Promise((r) => setImmediate(r));
 }
 
-function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], last?: { signals: number; fills: number }): Workload<Started> {
+function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], workers: number, last?: { signals: number; fills: number }): Workload<Started> {
   return {
     units: ticks.length,
-    prepare: () => startPipeline(strategies, instruments),
+    prepare: () => startPipeline(strategies, instruments, workers),
     run: ({ pipeline }) => replayInto(pipeline, ticks),
     cleanup: async ({ pipeline, stop }) => {
       if (last) [last.signals, last.fills] = [pipeline.stats.signals, pipeline.stats.fills];
@@ -83,7 +84,8 @@ function workload(strategies: number, instruments: number, ticks: readonly Marke
 export async function benchThroughput(count: number, instruments = 500, strategies = 1000): Promise<ThroughputFigures> {
   const ticks = benchTicks(count, instruments);
   const last = { signals: 0, fills: 0 };
-  const r = await alternate({ cachesOnly: workload(0, instruments, ticks), pipeline: workload(strategies, instruments, ticks, last) });
-  await profiled('pipeline', () => round(workload(strategies, instruments, ticks)));
+  const workers = Number(process.env.BENCH_WORKERS ?? 1);
+  const r = await alternate({ cachesOnly: workload(0, instruments, ticks, 1), pipeline: workload(strategies, instruments, ticks, workers, last) });
+  await profiled('pipeline', () => round(workload(strategies, instruments, ticks, workers)));
   return { ticks: count, instruments, strategies, cachesOnly: r.cachesOnly, pipeline: r.pipeline, ratioToCachesOnly: ratio(r.pipeline, r.cachesOnly), signals: last.signals, fills: last.fills };
 }

@@ -24,7 +24,12 @@ import { StrategyLedger } from '../strategies/ledger.ts';
 import { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
 import { Chain, type LiveVenue } from './chain.ts';
-import { instancesSource, StrategyHost, type StrategySource } from './strategy-host.ts';
+import { ShardLink } from './shard/shard-link.ts';
+import type { ShardStats } from './shard/protocol.ts';
+import { availableParallelism } from 'node:os';
+import { partitionOf } from '../bus/partition.ts';
+import { STRATEGIES } from '../strategies/registry.ts';
+import { instancesSource, StrategyHost, type HostedStrategy, type StrategySource } from './strategy-host.ts';
 import { warmUp } from './warm-up.ts';
 
 export interface PipelineOptions {
@@ -57,7 +62,21 @@ export interface PipelineOptions {
   readonly progress?: StartupProgress;
   /** Names the feed in this process on the tick events it makes (the in-process bus's direct path). */
   readonly feedSource?: string;
+  /** A shard (worker thread) failed past its supervisors: the run cannot go on as configured. */
+  readonly onFatal?: (e: Error) => void;
 }
+
+/** How many threads the market side runs on: `workers` resolved ('auto': one per core in process, 1 on Kafka). */
+export function workersFor(config: Config): number {
+  if (config.workers === 'auto') return config.bus === 'memory' ? Math.max(1, availableParallelism()) : 1;
+  if (config.workers > 1 && config.bus !== 'memory') {
+    throw new ConfigError([`workers: ${config.workers} shards the embedded pipeline over threads; a Kafka deployment scales by instances in one consumer group (set workers to 1 or auto)`]);
+  }
+  return config.workers;
+}
+
+/** Stands for state a shard keeps: a reconfiguration that carries it is done inside the shard. */
+const IN_SHARD = Symbol('state kept in its shard');
 
 type Ref = ActorRef<AnyEnvelope>;
 
@@ -114,7 +133,9 @@ export class Pipeline {
   private readonly market: Supervisor;
   private readonly strategySupervisor: Supervisor;
   private readonly caches = new Map<number, Ref>();
-  private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: StrategyBehaviour }>();
+  private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: HostedStrategy; shard?: ShardLink }>();
+  /** The worker threads the market side is sharded over (none: it runs in this thread). */
+  readonly shards: readonly ShardLink[];
   /** Per instrument, the strategies here that trade it (single: it alone). */
   private readonly byInstrument = new Map<number, Array<{ readonly ref: Ref; readonly single: boolean }>>();
   private readonly targets = new Map<number, readonly Ref[]>();
@@ -144,6 +165,11 @@ export class Pipeline {
       }
     }
     const policy = config.supervision;
+    const workers = workersFor(config);
+    this.shards =
+      workers > 1
+        ? Array.from({ length: workers }, (_, index) => new ShardLink({ index, config, instanceId: options.instanceId, transport: options.system.transport, log: options.system.log, onStats: (s) => this.shardStats(s), onFatal: (e) => this.shardFailed(e) }))
+        : [];
     if (options.system.transport.kind === 'memory') {
       this.direct = new TickFanout((token) => this.directTargetsOf(token), { clock: options.system.clock, source: options.feedSource ?? 'feed', bound: DIRECT_BOUND });
     }
@@ -155,6 +181,12 @@ export class Pipeline {
     const options = { ...given, instanceId: given.instanceId ?? 'local', strategies: Array.isArray(given.strategies) ? instancesSource(given.strategies as readonly StrategyInstance[]) : (given.strategies as StrategySource) };
     const p = new Pipeline(options);
     const { system } = options;
+    try {
+      await Promise.all(p.shards.map((s) => s.ready));
+    } catch (e) {
+      await p.close(1000);
+      throw e;
+    }
     await system.transport.ensureTopics(allTopics(p.namespaces));
     const partitions = await persist(() => system.transport.partitionCount(CONTROL_STRATEGIES), options.signal, 'while asking the broker for the control topic');
     p.host = new StrategyHost(partitions, options.strategies, {
@@ -246,11 +278,14 @@ export class Pipeline {
       'strategy-host': () => hostRef,
       // Every strategy's ledger hears what it sent and how it ended; its own actor hears its fills.
       'strategy-outcomes': (e) => {
-        if (e.type !== 'order_filled') return keeper;
-        const own = this.strategies.get(e.data.strategy_id);
-        return own?.instance.strategy.onFill ? [keeper, own.ref as Ref] : keeper;
+        if (e.type === 'trading_signal') return keeper;
+        const id = e.type === 'rejected_signal' ? e.data.original_signal.strategy_id : e.type === 'order_filled' || e.type === 'order_failed' ? e.data.strategy_id : undefined;
+        const own = id === undefined ? undefined : this.strategies.get(id);
+        // A strategy in a shard keeps its own ledger there: it hears how its signals ended.
+        if (own?.shard) return [keeper, own.shard as unknown as Ref];
+        return e.type === 'order_filled' && own?.instance.strategy.onFill ? [keeper, own.ref as Ref] : keeper;
       },
-      'trading-state': () => states,
+      'trading-state': () => (this.shards.length > 0 ? [states, ...(this.shards as unknown as Ref[])] : states),
       activity: () => activity,
     };
     for (const role of Object.keys(routes) as (keyof typeof routes)[]) {
@@ -274,7 +309,11 @@ export class Pipeline {
    * waits for the ledgers and trading states to have read what was on the log at start, then releases
    * them to trade: they hold the live ticks that came meanwhile and handle them then.
    */
-  private async warm(list: readonly StrategyBehaviour[]): Promise<void> {
+  private async warm(all: readonly HostedStrategy[]): Promise<void> {
+    // A strategy in a shard starts released: its warm-up would replay the in-process log, which holds no
+    // ticks a feed in this process handed over directly (src/fanout), so there is nothing to replay.
+    const list = all.filter((b): b is StrategyBehaviour => b instanceof StrategyBehaviour);
+    if (list.length === 0) return;
     const { system, config } = this.options;
     // Where the live consumer is now, when the strategies are attached: what it hands out from here on
     // reaches them; what it handed out before did not.
@@ -329,7 +368,7 @@ export class Pipeline {
   private tickTargets(token: number): readonly Ref[] {
     let t = this.targets.get(token);
     if (!t) {
-      this.targets.set(token, (t = [this.cache(token), ...(this.byInstrument.get(token) ?? []).map((s) => s.ref)]));
+      this.targets.set(token, (t = [this.cache(token), ...new Set((this.byInstrument.get(token) ?? []).map((s) => s.ref))]));
     }
     return t;
   }
@@ -339,7 +378,8 @@ export class Pipeline {
     let t = this.directTargets.get(token);
     if (!t) {
       const here = this.byInstrument.get(token) ?? [];
-      t = { own: [this.cache(token), ...here.filter((s) => s.single).map((s) => s.ref)], shared: here.filter((s) => !s.single).map((s) => s.ref) } as unknown as TickTargets;
+      // A shard is one target however many of its strategies trade the instrument.
+      t = { own: [this.cache(token), ...here.filter((s) => s.single).map((s) => s.ref)], shared: [...new Set(here.filter((s) => !s.single).map((s) => s.ref))] } as unknown as TickTargets;
       this.directTargets.set(token, t);
     }
     return t;
@@ -355,10 +395,11 @@ export class Pipeline {
   }
 
   /** Spawns a strategy actor; its instruments' ticks reach it from the next batch on. */
-  addStrategy(instance: StrategyInstance, start: StrategyStart = {}): StrategyBehaviour {
+  addStrategy(instance: StrategyInstance, start: StrategyStart = {}): HostedStrategy {
     if (this.strategies.has(instance.id)) throw new ConfigError([`strategy '${instance.id}' is already running`]);
     const { config } = this.options;
     const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
+    if (this.shards.length > 0) return this.addToShard(instance, namespaces, start);
     const ledger = this.ledgerOf(instance.id);
     const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt, instanceId: this.options.instanceId, probes: this.options.system.probes }, start);
     const ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
@@ -374,6 +415,28 @@ export class Pipeline {
     return behaviour;
   }
 
+  /**
+   * The strategy in the shard of its first instrument (every strategy of an instrument in one shard;
+   * a strategy's other instruments' ticks go to its shard too). Only the registry's strategies run in a
+   * shard: a worker thread builds the strategy from its type name.
+   */
+  private addToShard(instance: StrategyInstance, namespaces: BrokerNamespace[], start: StrategyStart): HostedStrategy {
+    const type = instance.strategy.name;
+    if (STRATEGIES.get(type) !== instance.strategy) throw new ConfigError([`strategy '${instance.id}': its type '${type}' is not the registry's, and only the registry's strategies run in worker threads (set workers to 1 to run it)`]);
+    const shard = this.shards[partitionOf(String(instance.instruments[0]), this.shards.length)]!;
+    shard.spawn({ id: instance.id, type, params: instance.params, instruments: instance.instruments, live: instance.live, namespaces }, this.ledgerOf(instance.id).snapshot(), start.carried === IN_SHARD);
+    const hosted: HostedStrategy = { instance, current: { strategy: IN_SHARD } };
+    this.strategies.set(instance.id, { instance, ref: shard as unknown as ActorRef<StrategyMessage>, behaviour: hosted, shard });
+    for (const token of new Set(instance.instruments)) {
+      let list = this.byInstrument.get(token);
+      if (!list) this.byInstrument.set(token, (list = []));
+      list.push({ ref: shard as unknown as Ref, single: false });
+      this.targets.delete(token);
+      this.directTargets.delete(token);
+    }
+    return hosted;
+  }
+
   /** Stops a strategy actor; ticks already in its mailbox are dead-lettered, not lost. */
   removeStrategy(id: string): void {
     const s = this.strategies.get(id);
@@ -385,7 +448,30 @@ export class Pipeline {
       this.targets.delete(token);
       this.directTargets.delete(token);
     }
-    this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} stopped`));
+    if (s.shard) s.shard.stopStrategy(id);
+    else this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} stopped`));
+  }
+
+  /** A shard's counters, added to this process's. */
+  private shardStats(s: ShardStats): void {
+    const stats = this.stats;
+    stats.signals += s.signals;
+    stats.suppressed += s.suppressed;
+    for (const [ns, n] of s.sentTo) stats.sentTo.set(ns, (stats.sentTo.get(ns) ?? 0) + n);
+    for (const [id, ticks, signals] of s.strategies) {
+      const c = stats.strategy(id);
+      c.ticks += ticks;
+      c.signals += signals;
+    }
+    const probes = this.options.system.probes;
+    for (let i = 0; i + 1 < s.latencies.length; i += 2) probes.signalMade(s.latencies[i]!, s.latencies[i + 1]!);
+  }
+
+  private shardFailed(e: Error): void {
+    if (this.stopped) return;
+    this.options.system.log.fatal({ err: e }, 'a shard of the market side failed');
+    if (this.options.onFatal) this.options.onFatal(e);
+    else throw e;
   }
 
   /** Ready means every consumer group has joined: a tick published now will be seen. */
@@ -476,6 +562,12 @@ export class Pipeline {
     this.stopped = true;
     this.abort.abort();
     this.snapshotTimer?.cancel();
+  }
+
+  /** Stops the shards (their actors drain, their last counters come in) within `ms`. */
+  async close(ms = 5000): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.shards.map((s) => s.stop(ms)));
   }
 }
 

@@ -15,7 +15,7 @@ import { Persistence } from './persistence.ts';
 import { startKiteFeed, type KiteFeedHandle } from './kite-feed.ts';
 import { openKiteSession, openZerodha } from './live.ts';
 import type { ZerodhaVenue } from './zerodha-venue.ts';
-import { Pipeline, type PipelineOptions, type StartupProgress } from './pipeline.ts';
+import { Pipeline, workersFor, type PipelineOptions, type StartupProgress } from './pipeline.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
 import { systemFor } from './system.ts';
@@ -74,6 +74,7 @@ export interface RunResult {
  */
 function prepare(o: RunOptions) {
   const { config } = o;
+  workersFor(config);
   const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
   let file: StrategySource | undefined;
   if (!config.database.enabled) {
@@ -150,7 +151,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       o.onHttp?.({ url: http.server.url, generated: http.generated });
     }
     if (!stop.signal.aborted) {
-      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, feedSource: `feed/${o.feed.kind}`, ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
+      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, feedSource: `feed/${o.feed.kind}`, onFatal: (e) => stop.fail(e), ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
         if (e instanceof StartAborted) return undefined;
         throw e;
       });
@@ -193,6 +194,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
       await pipeline.quiet(quietMs, Math.max(0, Math.min(3000, (deadline - Date.now()) / 3)));
       pipeline.snapshot();
       pipeline.stop();
+      // The shards stop before the bus: what they still publish goes out first.
+      await pipeline.close(Math.max(500, Math.min(3000, deadline - Date.now() - 1500)));
     }
     kite?.stop();
     stopSession();

@@ -1,4 +1,4 @@
-import type { StrategyBehaviour, StrategyStart } from '../../actors/strategy.ts';
+import type { StrategyStart } from '../../actors/strategy.ts';
 import { partitionOf } from '../bus/partition.ts';
 import type { StrategyChanged } from '../contracts/events.ts';
 import type { StrategyRecord } from '../db/strategy-store.ts';
@@ -36,11 +36,20 @@ export function fileSource(specs: readonly StrategySpec[]): StrategySource {
   return { all: async () => records };
 }
 
+/**
+ * What the host holds of a running strategy: its instance, and its state where this thread has it (a
+ * strategy in a worker thread keeps its state there, and a reconfiguration that carries it is done there).
+ */
+export interface HostedStrategy {
+  readonly instance: StrategyInstance;
+  readonly current: { readonly strategy: unknown } | undefined;
+}
+
 export interface HostHooks {
-  spawn(spec: StrategySpec, start: StrategyStart): StrategyBehaviour;
+  spawn(spec: StrategySpec, start: StrategyStart): HostedStrategy;
   stop(id: string): void;
   /** Strategies spawned to take over running ones (a start, a move): to be warmed up, then released. */
-  warm(strategies: readonly StrategyBehaviour[]): void;
+  warm(strategies: readonly HostedStrategy[]): void;
   ledgerOf(id: string): StrategyLedger;
   readonly log: Logger;
 }
@@ -48,7 +57,7 @@ export interface HostHooks {
 interface Running {
   readonly spec: StrategySpec;
   readonly version: number;
-  readonly behaviour: StrategyBehaviour;
+  readonly behaviour: HostedStrategy;
 }
 
 const sameShape = (a: StrategySpec, b: StrategySpec) => a.type === b.type && a.instruments.length === b.instruments.length && a.instruments.every((t, i) => t === b.instruments[i]);
@@ -102,7 +111,7 @@ export class StrategyHost {
     return this.step('applying an assignment', async () => {
       this.owned = new Set(partitions);
       const records = await this.source.all();
-      const warm: StrategyBehaviour[] = [];
+      const warm: HostedStrategy[] = [];
       for (const r of records) {
         this.versions.set(r.id, Math.max(this.versions.get(r.id) ?? 0, r.version));
         const b = this.reconcile(r.id, r.version, r.removed ? null : r, true);
@@ -130,7 +139,7 @@ export class StrategyHost {
    * Makes one strategy what `spec` says (null: removed). Returns a strategy spawned to be warmed up
    * (`warm`: it is taking over from a stopped instance, not starting new).
    */
-  private reconcile(id: string, version: number, spec: StrategySpec | null, warm: boolean): StrategyBehaviour | undefined {
+  private reconcile(id: string, version: number, spec: StrategySpec | null, warm: boolean): HostedStrategy | undefined {
     const desired = spec !== null && spec.active && this.owns(id);
     const now = this.running.get(id);
     if (!desired) {

@@ -37,8 +37,15 @@ const portNumber = (raw: string) => {
   return n;
 };
 
+const workerCount = (raw: string) => {
+  const n = Number(raw);
+  if (raw !== 'auto' && (!Number.isInteger(n) || n < 1 || n > 64)) throw new InvalidArgumentError(`--workers takes a whole number of threads, 1 to 64, or auto, got '${raw}'`);
+  return raw === 'auto' ? raw : n;
+};
+
 interface Common {
   bus?: 'memory' | 'kafka';
+  workers?: number | 'auto';
   http?: number;
   brokers?: string;
   strategies?: string;
@@ -55,6 +62,7 @@ function overrides(o: Common, extra: Record<string, unknown> = {}): Record<strin
   if (o.brokers) tree.kafka = { brokers: o.brokers.split(',').map((b) => b.trim()).filter(Boolean) };
   if (o.strategies) tree.trading = { strategiesFile: o.strategies };
   if (o.http !== undefined) tree.http = { port: o.http };
+  if (o.workers !== undefined) tree.workers = o.workers;
   return tree;
 }
 
@@ -120,7 +128,10 @@ const busOptions = (c: Command) =>
     .option('--duration <seconds>', 'stop by itself after this many seconds', positiveNumber('--duration'))
     .option('--no-status', 'no live status line');
 
-busOptions(
+/** Run and replay: the threads the embedded pipeline's market side is sharded over. */
+const workersOption = (c: Command) => c.option('--workers <n>', "threads the price caches and strategies are sharded over by instrument (in-process bus; default ALPHA_PANDA_WORKERS, else auto: one per core; 1: all in the main thread)", workerCount);
+
+workersOption(busOptions(
   program
     .command('run')
     .description('run the whole system: feed, strategies, risk, execution, portfolio (Ctrl-C stops cleanly and prints the summary)')
@@ -133,7 +144,7 @@ busOptions(
     .option('--sim-seconds <n>', 'with --pace fast: simulate this many seconds of market, then stop with the summary', positiveNumber('--sim-seconds'))
     .option('--http <port>', 'serve the API, the dashboard and /metrics on this port (0: any free port; npm start: 8080; default HTTP_PORT, else none)', portNumber)
     .option('--json', 'print the summary as JSON (stdout)'),
-).action(async (o: Common & { feed: 'sim' | 'replay' | 'kite' | 'none'; file?: string; ticksPerSecond?: number; pace?: 'fast' | 'realtime'; simSeconds?: number }) => {
+)).action(async (o: Common & { feed: 'sim' | 'replay' | 'kite' | 'none'; file?: string; ticksPerSecond?: number; pace?: 'fast' | 'realtime'; simSeconds?: number }) => {
   if (o.feed === 'replay' && !o.file) throw new InvalidArgumentError('--feed replay needs --file <path> (or use: alpha-panda replay <file>)');
   if (o.feed !== 'replay' && o.file) throw new InvalidArgumentError(`--file is for --feed replay (the feed is ${o.feed})`);
   if (o.simSeconds !== undefined && (o.feed !== 'sim' || o.pace !== 'fast')) throw new InvalidArgumentError('--sim-seconds is for --feed sim --pace fast');
@@ -145,7 +156,7 @@ busOptions(
   await start(o, feed, { feed: { sim, ...(o.pace && o.feed === 'replay' ? { replay: { pace: o.pace } } : {}) } }, false);
 });
 
-busOptions(
+workersOption(busOptions(
   program
     .command('replay <file>')
     .description('replay recorded ticks or OHLC bars (CSV or JSONL) through the pipeline, then print the summary')
@@ -155,7 +166,7 @@ busOptions(
     .option('--speed <x>', 'with --pace realtime: this many times real time', positiveNumber('--speed'))
     .option('--http <port>', 'serve the API, the dashboard and /metrics on this port while it runs (0: any free port)', portNumber)
     .option('--json', 'print the summary as JSON (stdout)'),
-).action(async (file: string, o: Common & { pace?: 'fast' | 'realtime'; speed?: number }) => {
+)).action(async (file: string, o: Common & { pace?: 'fast' | 'realtime'; speed?: number }) => {
   const replayCfg: Record<string, unknown> = {};
   if (o.pace) replayCfg.pace = o.pace;
   if (o.speed) replayCfg.speed = o.speed;

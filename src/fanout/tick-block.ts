@@ -1,8 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import type { MarketTick } from '../contracts/events.ts';
 import { createEvent, type Envelope } from '../contracts/envelope.ts';
 import type { Batched } from '../runtime/batched.ts';
 
 export type TickEvent = Envelope<'market_tick'>;
+
+const NODE_SPACE = 2 ** 48;
+
+/**
+ * The id of the tick at `index` of a block whose id base is `base` (a random UUID): the base with
+ * `index` added to its last 48 bits. Still a version-4 UUID; unique within the block, and as unlikely
+ * to meet another block's as two random UUIDs. Whoever holds the block (a worker thread given part of
+ * it) names a tick's event the same way, so every strategy that signals on one tick names one cause.
+ */
+export function tickIdAt(base: string, index: number): string {
+  const node = (Number.parseInt(base.slice(24), 16) + index) % NODE_SPACE;
+  return `${base.slice(0, 24)}${node.toString(16).padStart(12, '0')}`;
+}
 
 /**
  * Ticks handed over in process in one go (what a feed published at once), with their `market_tick`
@@ -16,12 +30,24 @@ export class TickBlock {
   /** When the block was published (ms): every tick event's `ts`. */
   readonly at: number;
   readonly source: string;
+  /** The ids' base (see tickIdAt). */
+  readonly base: string;
+  /** Each tick's place in the block its ids count in (a part of another block, handed to a worker thread); its own index by default. */
+  private readonly places: ArrayLike<number> | undefined;
   private events: Array<TickEvent | undefined> | undefined;
 
-  constructor(ticks: readonly MarketTick[], at: number, source: string) {
+  constructor(ticks: readonly MarketTick[], at: number, source: string, options: { base?: string; places?: ArrayLike<number>; events?: Array<TickEvent | undefined> } = {}) {
     this.ticks = ticks;
     this.at = at;
     this.source = source;
+    this.base = options.base ?? randomUUID();
+    this.places = options.places;
+    this.events = options.events;
+  }
+
+  /** Where tick `index` stands in the block its id counts in. */
+  placeOf(index: number): number {
+    return this.places ? this.places[index]! : index;
   }
 
   /** The event of the tick at `index`, made on first use. */
@@ -30,7 +56,7 @@ export class TickBlock {
     let e = events[index];
     if (!e) {
       const data = this.ticks[index]!;
-      events[index] = e = createEvent({ type: 'market_tick', broker: 'market', source: this.source, key: String(data.instrument_token), data, now: this.at });
+      events[index] = e = createEvent({ type: 'market_tick', broker: 'market', source: this.source, key: String(data.instrument_token), data, now: this.at, id: tickIdAt(this.base, this.placeOf(index)) });
     }
     return e;
   }

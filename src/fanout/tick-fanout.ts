@@ -28,7 +28,7 @@ export interface FanoutOptions {
  * process), so nothing is lost by not writing ticks to it. Per instrument the order is the feed's;
  * `publish` waits while too many ticks are in flight, as the bus's consumer pauses a partition.
  */
-export class TickFanout implements Ack {
+export class TickFanout {
   /** Ticks taken from the feed. */
   received = 0;
   /** Tick deliveries handed to actors and not yet finished (outputs confirmed, or dead-lettered). */
@@ -46,7 +46,14 @@ export class TickFanout implements Ack {
   /** Hands the ticks over, then waits while more than the bound are in flight (or until `signal` ends the wait). */
   async publish(ticks: readonly MarketTick[], signal?: AbortSignal): Promise<void> {
     if (ticks.length === 0) return;
-    const block = new TickBlock(ticks, this.options.clock.now(), this.options.source);
+    this.hand(new TickBlock(ticks, this.options.clock.now(), this.options.source));
+    this.published += ticks.length;
+    await this.room(signal);
+  }
+
+  /** Hands a block to its actors, a chunk each; `onDone` once every chunk of it is finished. */
+  hand(block: TickBlock, onDone?: () => void): void {
+    const { ticks } = block;
     const byToken = new Map<number, number[]>();
     for (let i = 0; i < ticks.length; i++) {
       const token = ticks[i]!.instrument_token;
@@ -54,38 +61,69 @@ export class TickFanout implements Ack {
       if (list) list.push(i);
       else byToken.set(token, [i]);
     }
+    const ack = new BlockAck(this, onDone);
     let merged: Map<ActorRef<TickChunk>, number[]> | undefined;
     for (const [token, indexes] of byToken) {
       const t = this.targets(token);
-      for (const ref of t.own) this.deliver(ref, new TickChunk(block, indexes));
+      for (const ref of t.own) this.deliver(ref, new TickChunk(block, indexes), ack);
       for (const ref of t.shared) {
         const list = (merged ??= new Map()).get(ref);
         if (list) list.push(...indexes);
         else merged.set(ref, indexes.slice());
       }
     }
-    if (merged) for (const [ref, indexes] of merged) this.deliver(ref, new TickChunk(block, indexes.sort((a, b) => a - b)));
+    if (merged) for (const [ref, indexes] of merged) this.deliver(ref, new TickChunk(block, indexes.sort((a, b) => a - b)), ack);
     this.received += ticks.length;
-    this.published += ticks.length;
-    if (this.inFlight < this.options.bound || signal?.aborted) return;
-    await new Promise<void>((resolve) => {
-      this.drained = resolve;
+    ack.sealed();
+  }
+
+  /** Resolves at once while under the bound; past it, once half of what is in flight has finished. */
+  room(signal?: AbortSignal): Promise<void> {
+    if (this.inFlight < this.options.bound || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const previous = this.drained;
+      this.drained = () => (previous?.(), resolve());
       signal?.addEventListener('abort', () => resolve(), { once: true });
     });
   }
 
-  private deliver(ref: ActorRef<TickChunk>, chunk: TickChunk): void {
+  private deliver(ref: ActorRef<TickChunk>, chunk: TickChunk, ack: BlockAck): void {
     this.inFlight += chunk.size;
-    ref.deliver(new Delivery(chunk, undefined, this));
+    ack.chunks++;
+    ref.deliver(new Delivery(chunk, undefined, ack));
   }
 
-  /** A chunk is finished: its ticks handled and what they caused confirmed (Ack). */
-  done(delivery: Delivery): void {
-    this.inFlight -= (delivery.message as TickChunk).size;
+  /** A chunk of `size` ticks is finished: its ticks handled and what they caused confirmed. */
+  finished(size: number): void {
+    this.inFlight -= size;
     if (this.drained && this.inFlight <= this.options.bound >> 1) {
       const wake = this.drained;
       this.drained = undefined;
       wake();
     }
+  }
+}
+
+/** Counts a block's chunks down to its end. */
+class BlockAck implements Ack {
+  chunks = 0;
+  private handed = false;
+  private readonly fanout: TickFanout;
+  private readonly onDone: (() => void) | undefined;
+
+  constructor(fanout: TickFanout, onDone: (() => void) | undefined) {
+    this.fanout = fanout;
+    this.onDone = onDone;
+  }
+
+  /** Every chunk has been handed over: a block that had none (no actor for its ticks) is done now. */
+  sealed(): void {
+    this.handed = true;
+    if (this.chunks === 0) this.onDone?.();
+  }
+
+  done(delivery: Delivery): void {
+    this.fanout.finished((delivery.message as TickChunk).size);
+    if (--this.chunks === 0 && this.handed) this.onDone?.();
   }
 }

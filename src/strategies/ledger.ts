@@ -9,6 +9,15 @@
  * flight again, and each fill counts once (by broker order id and fill id). Lives outside the strategy
  * actor: a restart of the actor, or the strategy moving to this instance, must not make it forget.
  */
+/** A ledger as plain data, to hand to another thread (a worker that runs the strategy). */
+export interface LedgerSnapshot {
+  readonly applied: readonly string[];
+  readonly settled: readonly string[];
+  readonly held: ReadonlyArray<readonly [number, number]>;
+  readonly inFlight: ReadonlyArray<readonly [string, { readonly token: number; readonly quantity: number }]>;
+  readonly causes: readonly string[];
+}
+
 export class StrategyLedger {
   /** Fills applied, by broker order id and fill id: a redelivered fill changes nothing. */
   private applied: Set<string> | undefined;
@@ -73,6 +82,20 @@ export class StrategyLedger {
     if (this.settled?.has(chainId)) return;
     const sent = this.settle(chainId);
     if (sent) this.add(sent.token, -sent.quantity);
+  }
+
+  snapshot(): LedgerSnapshot {
+    return { applied: [...(this.applied ?? [])], settled: [...(this.settled ?? [])], held: [...(this.held ?? [])], inFlight: [...(this.inFlight ?? [])], causes: [...(this.causes ?? [])] };
+  }
+
+  static from(s: LedgerSnapshot): StrategyLedger {
+    const l = new StrategyLedger();
+    if (s.applied.length > 0) l.applied = new Set(s.applied);
+    if (s.settled.length > 0) l.settled = new Set(s.settled);
+    if (s.held.length > 0) l.held = new Map(s.held);
+    if (s.inFlight.length > 0) l.inFlight = new Map(s.inFlight);
+    if (s.causes.length > 0) l.causes = new Set(s.causes);
+    return l;
   }
 
   get pending(): number {

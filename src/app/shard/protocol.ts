@@ -1,0 +1,88 @@
+import type { TradingStateChanged } from '../../contracts/events.ts';
+import type { AnyEnvelope } from '../../contracts/envelope.ts';
+import type { BrokerNamespace } from '../../contracts/topics.ts';
+import type { Config } from '../../config/schema.ts';
+import type { LedgerSnapshot } from '../../strategies/ledger.ts';
+
+/**
+ * What the main thread and a shard (a worker thread running some instruments' price caches and
+ * strategies) say to each other. Ticks travel as numbers (tick-codec.ts), records as JSON text; the
+ * rest is small and rare enough to be cloned.
+ */
+
+/** What a shard is started with. */
+export interface ShardData {
+  readonly index: number;
+  readonly config: Config;
+  readonly instanceId: string;
+}
+
+/** A strategy to run in a shard: a registry type and parameters already checked by the main thread. */
+export interface ShardStrategy {
+  readonly id: string;
+  readonly type: string;
+  readonly params: unknown;
+  readonly instruments: readonly number[];
+  readonly live: boolean;
+  /** Where its signals go (paper always; a live namespace only when it may trade live). */
+  readonly namespaces: readonly BrokerNamespace[];
+}
+
+/** The stub of a tick event that already exists (it came through the log): its id and time are kept. */
+export interface TickEventStub {
+  readonly id: string;
+  readonly ts: string;
+  readonly source: string;
+  readonly version: number;
+}
+
+export type ToShard =
+  | {
+      readonly kind: 'ticks';
+      readonly seq: number;
+      /** The block's publish time and feed, and its id base: the shard names each tick's event as the main thread would. */
+      readonly at: number;
+      readonly source: string;
+      readonly base: string;
+      /** Each tick's place in the main thread's block. */
+      readonly places: Int32Array;
+      readonly numbers: Float64Array;
+      readonly strings: readonly string[];
+      /** Ticks that came as events (through the log): their events, one per tick. */
+      readonly events?: readonly TickEventStub[];
+    }
+  | { readonly kind: 'spawn'; readonly strategy: ShardStrategy; readonly ledger: LedgerSnapshot; readonly carry: boolean }
+  | { readonly kind: 'stop'; readonly id: string }
+  /** Outcomes of strategies that run in this shard (their ledgers), and fills for strategies with an onFill hook. */
+  | { readonly kind: 'outcomes'; readonly events: readonly AnyEnvelope[] }
+  | { readonly kind: 'state'; readonly ns: BrokerNamespace; readonly change: TradingStateChanged }
+  | { readonly kind: 'sent'; readonly id: number }
+  | { readonly kind: 'send-failed'; readonly id: number; readonly message: string }
+  | { readonly kind: 'shutdown' };
+
+/** A record a shard publishes, as text. */
+export interface WireRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly headers: Record<string, string>;
+  readonly json: string;
+}
+
+/** Counters a shard's actors moved since its last report, and the tick-to-signal latencies it saw. */
+export interface ShardStats {
+  readonly signals: number;
+  readonly suppressed: number;
+  readonly sentTo: ReadonlyArray<readonly [BrokerNamespace, number]>;
+  /** [strategy id, ticks, signals] */
+  readonly strategies: ReadonlyArray<readonly [string, number, number]>;
+  /** Pairs of (tick time, signal time), ms. */
+  readonly latencies: readonly number[];
+}
+
+export type FromShard =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'done'; readonly seq: number }
+  | { readonly kind: 'send'; readonly id: number; readonly records: readonly WireRecord[] }
+  | ({ readonly kind: 'stats' } & ShardStats)
+  | { readonly kind: 'fatal'; readonly name: string; readonly message: string; readonly stack: string }
+  | { readonly kind: 'stopped' };

@@ -1,0 +1,198 @@
+import { Worker } from 'node:worker_threads';
+import type { Transport } from '../../bus/transport.ts';
+import type { Config } from '../../config/schema.ts';
+import { EventRecord } from '../../contracts/event-record.ts';
+import type { AnyEnvelope, Envelope } from '../../contracts/envelope.ts';
+import { asError } from '../../errors.ts';
+import { isTickChunk, type TickChunk } from '../../fanout/tick-block.ts';
+import type { Logger } from '../../log.ts';
+import type { ActorRef } from '../../runtime/actor-ref.ts';
+import { Delivery } from '../../runtime/delivery.ts';
+import { DrainWatch } from '../../runtime/drain-watch.ts';
+import type { LedgerSnapshot } from '../../strategies/ledger.ts';
+import type { FromShard, ShardData, ShardStats, ShardStrategy, TickEventStub, ToShard } from './protocol.ts';
+import { encodeTicks } from './tick-codec.ts';
+
+type Message = TickChunk | AnyEnvelope;
+
+export interface ShardLinkOptions {
+  readonly index: number;
+  readonly config: Config;
+  readonly instanceId: string;
+  /** Where the shard's records are published (the main thread's bus). */
+  readonly transport: Transport;
+  readonly log: Logger;
+  /** The shard's counters moved. */
+  readonly onStats: (s: ShardStats) => void;
+  /** The shard failed past its supervisors, or its thread died: the run cannot go on as configured. */
+  readonly onFatal: (e: Error) => void;
+}
+
+const WORKER = new URL('./worker-main.ts', import.meta.url);
+
+/**
+ * The main thread's end of a shard: an actor reference (ticks and outcomes are delivered to it as to
+ * any actor) backed by a worker thread. A delivery of ticks is finished when the shard says their
+ * block is done (handled, and what it caused confirmed); outcomes and trading states are finished once
+ * handed over. The shard's records are published on the main thread's bus, and answered.
+ */
+export class ShardLink implements ActorRef<Message> {
+  readonly path: string;
+  pending = 0;
+  readonly ready: Promise<void>;
+  private readonly worker: Worker;
+  private readonly options: ShardLinkOptions;
+  private readonly waiting = new Map<number, Delivery<Message>[]>();
+  private seq = 0;
+  private drain: DrainWatch | undefined;
+  private stopping: Promise<void> | undefined;
+  private exited = false;
+
+  constructor(options: ShardLinkOptions) {
+    this.options = options;
+    this.path = `/shard-${options.index}`;
+    const data: ShardData = { index: options.index, config: options.config, instanceId: options.instanceId };
+    this.worker = new Worker(WORKER, { workerData: data, name: `alpha-panda shard ${options.index}` });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', (m: FromShard) => (m.kind === 'ready' ? resolve() : reject(new Error(`shard ${options.index} said ${m.kind} before it was ready`))));
+      this.worker.once('error', reject);
+    });
+    this.worker.on('message', (m: FromShard) => this.on(m));
+    this.worker.on('error', (e) => this.options.onFatal(new Error(`shard ${options.index} failed: ${asError(e).message}`)));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      if (!this.stopping) this.options.onFatal(new Error(`shard ${options.index} exited unexpectedly (code ${code})`));
+    });
+  }
+
+  private post(m: ToShard, transfer?: ArrayBuffer[]): void {
+    if (!this.exited) this.worker.postMessage(m, transfer);
+  }
+
+  spawn(strategy: ShardStrategy, ledger: LedgerSnapshot, carry: boolean): void {
+    this.post({ kind: 'spawn', strategy, ledger, carry });
+  }
+
+  stopStrategy(id: string): void {
+    this.post({ kind: 'stop', id });
+  }
+
+  tell(message: Message): void {
+    this.deliver(new Delivery(message));
+  }
+
+  deliver(d: Delivery<Message>): void {
+    this.deliverBatch([d]);
+  }
+
+  deliverBatch(deliveries: Delivery<Message>[]): void {
+    let ticks: Delivery<Envelope<'market_tick'>>[] | undefined;
+    let outcomes: AnyEnvelope[] | undefined;
+    for (const d of deliveries) {
+      const m = d.message;
+      if (isTickChunk(m)) {
+        this.sendChunk(d as Delivery<TickChunk>);
+        continue;
+      }
+      if (m.type === 'market_tick') (ticks ??= []).push(d as Delivery<Envelope<'market_tick'>>);
+      else if (m.type === 'trading_state') this.post({ kind: 'state', ns: m.broker as never, change: m.data });
+      else (outcomes ??= []).push(m);
+      if (m.type !== 'market_tick') finished(d);
+    }
+    if (outcomes) this.post({ kind: 'outcomes', events: outcomes });
+    if (ticks) this.sendEvents(ticks);
+  }
+
+  /** Ticks handed over in process: the chunk's ticks, with their places in the block (their ids). */
+  private sendChunk(d: Delivery<TickChunk>): void {
+    const { block, indexes } = d.message;
+    const { numbers, strings } = encodeTicks(block.ticks, indexes);
+    const places = Int32Array.from(indexes, (i) => block.placeOf(i));
+    const seq = this.seq++;
+    this.await(seq, [d]);
+    this.post({ kind: 'ticks', seq, at: block.at, source: block.source, base: block.base, places, numbers, strings }, [numbers.buffer as ArrayBuffer, places.buffer as ArrayBuffer]);
+  }
+
+  /** Ticks that came through the log, as events: their ids and times go with them. */
+  private sendEvents(ds: Delivery<Envelope<'market_tick'>>[]): void {
+    const ticks = ds.map((d) => d.message.data);
+    const events: TickEventStub[] = ds.map((d) => ({ id: d.message.id, ts: d.message.ts, source: d.message.source, version: d.message.version }));
+    const { numbers, strings } = encodeTicks(ticks);
+    const places = Int32Array.from(ticks, (_, i) => i);
+    const seq = this.seq++;
+    this.await(seq, ds as Delivery<Message>[]);
+    this.post({ kind: 'ticks', seq, at: 0, source: '', base: '00000000-0000-4000-8000-000000000000', places, numbers, strings, events }, [numbers.buffer as ArrayBuffer, places.buffer as ArrayBuffer]);
+  }
+
+  private await(seq: number, ds: Delivery<Message>[]): void {
+    this.waiting.set(seq, ds);
+    this.pending += ds.length;
+  }
+
+  private on(m: FromShard): void {
+    switch (m.kind) {
+      case 'done': {
+        const ds = this.waiting.get(m.seq) ?? [];
+        this.waiting.delete(m.seq);
+        this.pending -= ds.length;
+        for (const d of ds) finished(d);
+        this.drain?.check(this.pending);
+        return;
+      }
+      case 'send':
+        void this.publish(m.id, m.records);
+        return;
+      case 'stats': {
+        const { kind: _, ...stats } = m;
+        this.options.onStats(stats);
+        return;
+      }
+      case 'fatal': {
+        const e = new Error(m.message);
+        e.name = m.name;
+        e.stack = m.stack;
+        this.options.onFatal(e);
+        return;
+      }
+      case 'ready':
+      case 'stopped':
+        return;
+    }
+  }
+
+  /** The shard's records on the main thread's bus; the shard is told when they are confirmed. */
+  private async publish(id: number, records: ReadonlyArray<{ topic: string; key: string; headers: Record<string, string>; json: string }>): Promise<void> {
+    try {
+      await this.options.transport.send(records.map((r) => new EventRecord(r.topic, JSON.parse(r.json) as Envelope, r.headers)));
+      this.post({ kind: 'sent', id });
+    } catch (e) {
+      this.post({ kind: 'send-failed', id, message: asError(e).message });
+    }
+  }
+
+  whenBelow(threshold: number, fn: () => void): void {
+    (this.drain ??= new DrainWatch()).add(threshold, fn, this.pending);
+  }
+
+  /** Stops the shard: its actors drain and stop, its last counters come in; resolves once its thread has ended (or after `ms`). */
+  stop(ms: number): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
+      const timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), ms);
+      this.worker.on('message', (m: FromShard) => {
+        if (m.kind !== 'stopped') return;
+        clearTimeout(timer);
+        void this.worker.terminate().then(() => resolve());
+      });
+      this.worker.once('exit', () => (clearTimeout(timer), resolve()));
+      this.post({ kind: 'shutdown' });
+    });
+    return this.stopping;
+  }
+}
+
+/** A delivery whose work is done elsewhere (or needs none here): it finishes now. */
+function finished(d: Delivery<Message>): void {
+  d.markHandled();
+}
