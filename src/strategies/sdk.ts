@@ -37,6 +37,12 @@ export interface TickResult<S> {
  * A strategy is a pure module: a name, a zod schema for its parameters, an initial state, and what to do
  * on a tick (and, optionally, on one of its own fills). No I/O, no clock, no randomness: the same ticks
  * give the same signals, in a replay, in paper and in live trading.
+ *
+ * `onTick` may return a new state or the one it was given, updated in place (the built-ins keep ring
+ * buffers and running sums that way: O(1) a tick, nothing allocated; see per-instrument.ts). The shell and
+ * the warm-up keep whatever is returned and never read an older state again. Either way the state must be
+ * a function of the recent ticks alone, not of how long the strategy has run: the warm-up replays only
+ * recent ticks, and a restarted strategy must decide as the one it replaces.
  */
 export interface Strategy<P, S> {
   readonly name: string;
@@ -60,7 +66,10 @@ export function defineStrategy<P, S>(strategy: Strategy<P, S>): Strategy<P, S> {
 
 export const NO_SIGNALS: readonly SignalIntent[] = Object.freeze([]);
 
-/** The rolling price window most strategies keep, per instrument they trade. */
+/**
+ * The rolling price window per instrument, the old way: immutable, a new Map and window copies per tick
+ * (O(window) and allocating). Still supported; new strategies use RollingWindow and PerInstrument.
+ */
 export type PriceWindows = ReadonlyMap<number, readonly number[]>;
 
 export function priceWindows(instruments: readonly number[]): PriceWindows {
