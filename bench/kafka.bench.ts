@@ -10,10 +10,10 @@ import { realTickRecords, tokenOf } from './real-ticks.ts';
 import { benchSystem } from './system.ts';
 
 /**
- * The test broker keeps only a few MB per partition (about 10,000 real ticks on a 4-partition topic) and
+ * The test broker keeps only a few MB per partition (8,000 to 10,000 real ticks on a 4-partition topic) and
  * drops the oldest: a large run is spread over several topics, each filled below that.
  */
-const TICKS_PER_TOPIC = 8_000;
+const TICKS_PER_TOPIC = 6_000;
 
 /**
  * Produces the records over `topics` and returns how many the broker still holds: a benchmark must
@@ -133,7 +133,7 @@ export interface KafkaFigures {
 }
 
 /**
- * The same retained records (over ceil(sent / 8,000) topics) read from the beginning by a new group,
+ * The same retained records (over ceil(sent / 6,000) topics) read from the beginning by a new group,
  * alternately by raw kafkajs and by the consumer actor into `instruments` target actors: one warm-up and
  * `rounds` (>= 5) timed rounds each, each timed from its first record to its last.
  */
