@@ -1,38 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { testBrokerOptions } from '../tests/broker/mock-broker.ts';
+import { startMockBroker, testBrokerOptions } from '../tests/broker/mock-broker.ts';
 import { KafkaTransport } from '../src/bus/kafka/kafka-transport.ts';
-import { encode } from '../src/contracts/codec.ts';
-import { createEvent, type AnyEnvelope } from '../src/contracts/envelope.ts';
+import type { AnyEnvelope } from '../src/contracts/envelope.ts';
 import { rootLogger } from '../src/log.ts';
-import { benchSystem } from './system.ts';
 import type { ActorRef } from '../src/runtime/actor-ref.ts';
-
-
-function tickRecords(topic: string, count: number, instruments: number) {
-  const now = Date.UTC(2025, 7, 11, 4, 0);
-  return Array.from({ length: count }, (_, i) => {
-    const token = 1 + (i % instruments);
-    const ts = new Date(now + i).toISOString();
-    const e = createEvent({ type: 'market_tick', broker: 'market', source: 'bench', key: String(token), now, data: { instrument_token: token, last_price: 100 + (i % 100) * 0.05, volume: i, exchange_timestamp: ts, timestamp: ts } });
-    return { topic, key: e.key, value: encode(e), headers: {} };
-  });
-}
+import { alternate, flags, ratio, type Summary } from './measure.ts';
+import { realTickRecords, tokenOf } from './real-ticks.ts';
+import { benchSystem } from './system.ts';
 
 /**
- * Produces the records and returns how many the broker still holds: the test broker keeps only a few MB
- * per partition and drops the oldest, so a benchmark must count what is there, not what it sent.
+ * The test broker keeps only a few MB per partition (8,000 to 10,000 real ticks on a 4-partition topic) and
+ * drops the oldest: a large run is spread over several topics, each filled below that.
  */
-async function fill(brokers: string, topic: string, count: number, instruments: number): Promise<number> {
+const TICKS_PER_TOPIC = 6_000;
+
+/**
+ * Produces the records over `topics` and returns how many the broker still holds: a benchmark must
+ * count what is there, not what it sent.
+ */
+async function fill(brokers: string, topics: readonly string[], count: number, instruments: number): Promise<number> {
   const t = new KafkaTransport(testBrokerOptions(brokers), rootLogger);
-  const records = tickRecords(topic, count, instruments);
+  const records = realTickRecords('', count, instruments).map((r, i) => ({ ...r, topic: topics[i % topics.length]! }));
   for (let i = 0; i < records.length; i += 5000) await t.send(records.slice(i, i + 5000));
   await t.close();
   const admin = new Kafka({ clientId: 'bench-admin', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    let held = 0;
+    for (const topic of topics) for (const o of await admin.fetchTopicOffsets(topic)) held += Number(o.high) - Number(o.low);
+    return held;
   } finally {
     await admin.disconnect();
   }
@@ -57,12 +54,12 @@ async function untilDone(done: Promise<void>, progress: () => number, what: stri
   }
 }
 
-/** Raw kafkajs: eachBatch from the beginning, parsing each value as JSON, counting. */
-async function rawKafkajs(brokers: string, topic: string, count: number): Promise<number> {
+/** Raw kafkajs: eachBatch from the beginning, parsing each value as JSON, counting. Milliseconds from the first record to the last. */
+async function rawKafkajs(brokers: string, topics: readonly string[], count: number): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: [brokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `raw-${randomUUID()}`, maxWaitTimeInMs: 20 });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   let seen = 0;
   let start = 0n;
   let done!: () => void;
@@ -76,18 +73,19 @@ async function rawKafkajs(brokers: string, topic: string, count: number): Promis
     },
   });
   await untilDone(finished, () => seen, 'raw kafkajs');
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
   await consumer.disconnect();
-  return count / secs;
+  return ms;
 }
 
-/** The consumer actor (decode + validate, route by key, offsets tracked and committed) into target actors. */
-async function consumerActor(brokers: string, topic: string, count: number, instruments: number): Promise<number> {
+/** The consumer actor (decode + validate, route by key, offsets tracked and committed) into target actors. Milliseconds from the first record to the last. */
+async function consumerActor(brokers: string, topics: readonly string[], count: number, instruments: number): Promise<number> {
   const sys = benchSystem(new KafkaTransport(testBrokerOptions(brokers), rootLogger));
   let seen = 0;
   let start = 0n;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
+  const byKey = new Map<string, ActorRef<AnyEnvelope>>();
   const targets: ActorRef<AnyEnvelope>[] = Array.from({ length: instruments }, (_, i) =>
     sys.root.spawn<number, AnyEnvelope>({
       name: `inst-${i + 1}`,
@@ -101,43 +99,65 @@ async function consumerActor(brokers: string, topic: string, count: number, inst
       },
     }),
   );
+  targets.forEach((t, i) => byKey.set(String(tokenOf(i)), t));
   await sys.consumer({
     name: 'ticks',
     groupId: `actor-${randomUUID()}`,
-    topics: [topic],
+    topics,
     fromBeginning: true,
-    route: (e) => targets[Number(e.key) - 1],
+    route: (e) => byKey.get(e.key),
     mailboxBound: 5000,
     mailboxLowWater: 2500,
     outboxBound: 10_000,
     commitIntervalMs: 200,
   });
   await untilDone(finished, () => seen, 'consumer actor');
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
   await sys.stop();
-  return count / secs;
+  return ms;
 }
 
 export interface KafkaFigures {
   /** Records the broker still held after the fill (it drops the oldest beyond a few MB per partition). */
   readonly messages: number;
   readonly instruments: number;
+  /** Medians of the rounds (bench/measure.ts); the spreads, GC share and allocation are in `rounds`. */
   readonly rawKafkajsPerSec: number;
   readonly consumerActorPerSec: number;
+  /** consumerActorPerSec / rawKafkajsPerSec, medians of the same run. */
   readonly ratio: number;
+  /** What each record is: a real tick with depth (bench/real-ticks.ts), and its size. */
+  readonly records: { readonly kind: string; readonly bytes: number };
+  readonly rounds: { readonly rawKafkajs: Summary; readonly consumerActor: Summary };
+  readonly flags: string[];
 }
 
-export async function benchKafka(brokers: string, sent: number, instruments: number): Promise<KafkaFigures> {
-  const topic = `bench-${randomUUID().slice(0, 8)}`;
-  const retained = await fill(brokers, topic, sent, instruments);
-  const count = retained;
-  let raw = 0;
-  let actor = 0;
-  for (let round = 0; round < 2; round++) {
-    raw = Math.max(raw, await rawKafkajs(brokers, topic, count));
-    actor = Math.max(actor, await consumerActor(brokers, topic, count, instruments));
-  }
-  return { messages: count, instruments, rawKafkajsPerSec: Math.round(raw), consumerActorPerSec: Math.round(actor), ratio: +(actor / raw).toFixed(3) };
+/**
+ * The same retained records (over ceil(sent / 6,000) topics) read from the beginning by a new group,
+ * alternately by raw kafkajs and by the consumer actor into `instruments` target actors: one warm-up and
+ * `rounds` (>= 5) timed rounds each, each timed from its first record to its last.
+ */
+export async function benchKafka(brokers: string, sent: number, instruments: number, rounds = 5): Promise<KafkaFigures> {
+  const run = randomUUID().slice(0, 8);
+  const topics = Array.from({ length: Math.ceil(sent / TICKS_PER_TOPIC) }, (_, i) => `bench-${run}-${i}`);
+  const count = await fill(brokers, topics, sent, instruments);
+  const r = await alternate(
+    {
+      rawKafkajs: { units: count, run: () => rawKafkajs(brokers, topics, count) },
+      consumerActor: { units: count, run: () => consumerActor(brokers, topics, count, instruments) },
+    },
+    { rounds, warmup: 1 },
+  );
+  return {
+    messages: count,
+    instruments,
+    rawKafkajsPerSec: r.rawKafkajs.perSec.median,
+    consumerActorPerSec: r.consumerActor.perSec.median,
+    ratio: ratio(r.consumerActor, r.rawKafkajs),
+    records: { kind: 'market_tick from Kite\'s sample full packet (depth 5 a side), token, price, volume and time varied', bytes: realTickRecords('', 1, 1)[0]!.value.length },
+    rounds: r,
+    flags: flags(),
+  };
 }
 
 export interface BackpressureFigures {
@@ -156,7 +176,7 @@ export interface BackpressureFigures {
  */
 export async function benchBackpressure(brokers: string, sent: number, bound: number): Promise<BackpressureFigures> {
   const topic = `bench-bp-${randomUUID().slice(0, 8)}`;
-  const count = await fill(brokers, topic, sent, 16);
+  const count = await fill(brokers, [topic], sent, 16);
   const sys = benchSystem(new KafkaTransport(testBrokerOptions(brokers), rootLogger));
   let seen = 0;
   let maxPending = 0;
@@ -195,4 +215,15 @@ export async function benchBackpressure(brokers: string, sent: number, bound: nu
     heapMbLastQuarter: avg(samples.slice(-q)),
     rssMbMax: +Math.max(...samples.map((s) => s.rss)).toFixed(1),
   };
+}
+
+// `node bench/kafka.bench.ts [sent]`: the consumer comparison alone, on a test broker of its own.
+if (import.meta.main) {
+  const broker = await startMockBroker(1);
+  try {
+    console.log(JSON.stringify(await benchKafka(broker.bootstrap, Number(process.argv[2] ?? 100_000), 8), null, 2));
+  } finally {
+    await broker.stop();
+    process.exit();
+  }
 }
