@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Pipeline } from '../src/app/pipeline.ts';
 import { systemFor } from '../src/app/system.ts';
 import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
@@ -22,11 +23,14 @@ export interface ThroughputFigures {
 }
 
 /** The benchmark's ticks: a seeded walk over `instruments` instruments, depth included, a millisecond apart. */
+const TICK_SEED = 'bench-ticks';
+const TICK_VOLATILITY = 0.0008;
+const T0 = Date.UTC(2025, 7, 11, 4, 0);
+
 export function benchTicks(count: number, instruments: number): MarketTick[] {
   const { list } = benchUniverse(instruments, 0);
-  const market = new SimMarket(list, 'bench-ticks', 0.0008);
-  const t0 = Date.UTC(2025, 7, 11, 4, 0);
-  return Array.from({ length: count }, (_, i) => market.tick(t0 + i));
+  const market = new SimMarket(list, TICK_SEED, TICK_VOLATILITY);
+  return Array.from({ length: count }, (_, i) => market.tick(T0 + i));
 }
 
 interface Started {
@@ -58,15 +62,32 @@ async function startPipeline(strategies: number, instruments: number, workers: n
 
 /** Hands `ticks` to the pipeline as a feed in the process does (5,000 at a time) and waits until all is handled and quiet. */
 async function replayInto(p: Pipeline, ticks: readonly MarketTick[]): Promise<void> {
-  const direct = p.direct!;
-  for (let i = 0; i < ticks.length; i += 5000) await direct.publish(ticks.slice(i, i + 5000));
+  if (p.shards.length > 0) {
+    // Sharded: each worker made its instruments' share of these very ticks beforehand (prepare) and
+    // publishes it now, as fast as its actors take it.
+    await Promise.all(p.shards.map((s) => s.go()));
+  } else {
+    const direct = p.direct!;
+    for (let i = 0; i < ticks.length; i += 5000) await direct.publish(ticks.slice(i, i + 5000));
+  }
   while (p.ticks < ticks.length || !p.idle) await new Promise((r) => setImmediate(r));
+}
+
+/** The shards make their share of benchTicks (the same simulator, seed and stamps) and hold it. */
+async function prepareShards(p: Pipeline, count: number, instruments: number): Promise<void> {
+  if (p.shards.length === 0) return;
+  p.simulateLanes(benchUniverse(instruments, 0).list, { seed: TICK_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
+  await Promise.all(p.shards.map((s) => s.prepare(0, count, T0, 1000)));
 }
 
 function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], workers: number, last?: { signals: number; fills: number }): Workload<Started> {
   return {
     units: ticks.length,
-    prepare: () => startPipeline(strategies, instruments, workers),
+    prepare: async () => {
+      const started = await startPipeline(strategies, instruments, workers);
+      await prepareShards(started.pipeline, ticks.length, instruments);
+      return started;
+    },
     run: ({ pipeline }) => replayInto(pipeline, ticks),
     cleanup: async ({ pipeline, stop }) => {
       if (last) [last.signals, last.fills] = [pipeline.stats.signals, pipeline.stats.fills];

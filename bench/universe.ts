@@ -29,8 +29,8 @@ export function benchUniverse(instruments: number, strategies: number): { catalo
   const instances: StrategyInstance[] = Array.from({ length: strategies }, (_, i) => {
     const token = list[i % instruments]!.token;
     return i % 2 === 0
-      ? { id: `mom-${i}`, strategy: momentum, instruments: [token], live: false, params: momentum.params.parse({ lookback_period: 20, momentum_threshold: 0.002, position_size: 10 }) }
-      : { id: `mr-${i}`, strategy: meanrev, instruments: [token], live: false, params: meanrev.params.parse({ window: 30, entry_std: 2, exit_std: 0.5, position_size: 10 }) };
+      ? { id: `mom-${i}`, strategy: momentum, instruments: [token], live: false, params: momentum.params.parse({ lookback_period: 20, momentum_threshold: process.env.BENCH_QUIET ? 0.05 : 0.002, position_size: 10 }) }
+      : { id: `mr-${i}`, strategy: meanrev, instruments: [token], live: false, params: meanrev.params.parse({ window: 30, entry_std: process.env.BENCH_QUIET ? 8 : 2, exit_std: 0.5, position_size: 10 }) };
   });
   return { catalogue: new InstrumentCatalogue(list), instances, list };
 }

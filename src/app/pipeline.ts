@@ -13,7 +13,7 @@ import { allTopics, CONTROL_STRATEGIES, consumerGroup, MARKET_TICKS, ROLES, topi
 import { NO_STORE, type ChainStore } from '../db/chain-store.ts';
 import { ConfigError, StartAborted, TransportError } from '../errors.ts';
 import { namespacesFor } from '../execution/routing.ts';
-import type { InstrumentCatalogue } from '../market/instruments.ts';
+import type { Instrument, InstrumentCatalogue } from '../market/instruments.ts';
 import { PriceBook } from '../market/price-book.ts';
 import type { PortfolioBook } from '../portfolio/book.ts';
 import type { RiskEngine } from '../risk/engine.ts';
@@ -81,7 +81,7 @@ const IN_SHARD = Symbol('state kept in its shard');
 type Ref = ActorRef<AnyEnvelope>;
 
 /** Tick deliveries (a tick to one actor) in flight on the direct path before a feed waits. */
-const DIRECT_BOUND = 50_000;
+const DIRECT_BOUND = Number(process.env.DIRECT_BOUND ?? 50_000);
 
 /** This process's start, as a group name suffix. */
 const START = `${Date.now().toString(36)}${process.pid.toString(36)}`;
@@ -136,6 +136,8 @@ export class Pipeline {
   private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: HostedStrategy; shard?: ShardLink }>();
   /** The worker threads the market side is sharded over (none: it runs in this thread). */
   readonly shards: readonly ShardLink[];
+  /** Ticks the shards simulated themselves (each counted by the shard that owns its instrument). */
+  private shardTicks = 0;
   /** Per instrument, the strategies here that trade it (single: it alone). */
   private readonly byInstrument = new Map<number, Array<{ readonly ref: Ref; readonly single: boolean }>>();
   private readonly targets = new Map<number, readonly Ref[]>();
@@ -426,6 +428,7 @@ export class Pipeline {
     const shard = this.shards[partitionOf(String(instance.instruments[0]), this.shards.length)]!;
     shard.spawn({ id: instance.id, type, params: instance.params, instruments: instance.instruments, live: instance.live, namespaces }, this.ledgerOf(instance.id).snapshot(), start.carried === IN_SHARD);
     const hosted: HostedStrategy = { instance, current: { strategy: IN_SHARD } };
+    this.placements++;
     this.strategies.set(instance.id, { instance, ref: shard as unknown as ActorRef<StrategyMessage>, behaviour: hosted, shard });
     for (const token of new Set(instance.instruments)) {
       let list = this.byInstrument.get(token);
@@ -448,12 +451,56 @@ export class Pipeline {
       this.targets.delete(token);
       this.directTargets.delete(token);
     }
-    if (s.shard) s.shard.stopStrategy(id);
+    if (s.shard) {
+      s.shard.stopStrategy(id);
+      this.placements++;
+    }
     else this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} stopped`));
   }
 
-  /** A shard's counters, added to this process's. */
+  /** The shard that owns an instrument: simulates it, counts its ticks, reports its quotes; a strategy runs in its first instrument's. */
+  shardOf(token: number): number {
+    return partitionOf(String(token), this.shards.length);
+  }
+
+  /** Changes whenever a strategy is placed in or taken out of a shard: the simulator's lanes are sent again. */
+  placements = 0;
+
+  /**
+   * Tells each shard the simulated market's lanes and which are its own: the instruments it owns, and
+   * those its strategies trade (simulated in both shards alike: each instrument has a stream of its own).
+   */
+  simulateLanes(instruments: readonly Instrument[], sim: { readonly seed: string; readonly volatility: number; readonly base: string; readonly source: string }): void {
+    this.shards.forEach((shard, index) => {
+      const traded = this.tradedIn(index);
+      const owned = instruments.map((i) => this.shardOf(i.token) === index);
+      shard.lanes({ ...sim, instruments, owned, mine: instruments.map((i, k) => owned[k]! || traded.has(i.token)) });
+    });
+  }
+
+  /** Ticks the shards simulated (each counted once, by the shard that owns its instrument). */
+  get simulated(): number {
+    return this.shardTicks;
+  }
+
+  /** The instruments the strategies in shard `index` trade. */
+  tradedIn(index: number): Set<number> {
+    const out = new Set<number>();
+    for (const s of this.strategies.values()) if (s.shard === this.shards[index]) for (const t of s.instance.instruments) out.add(t);
+    return out;
+  }
+
+  /** A shard's counters, added to this process's; its quotes, into this process's price book. */
   private shardStats(s: ShardStats): void {
+    this.shardTicks += s.ticks;
+    for (let o = 0; o < s.quotes.length; o += 7) {
+      const q = s.quotes;
+      const token = q[o]!;
+      const exchangeTs = q[o + 5]!;
+      const known = this.prices.get(token);
+      if (known && known.exchangeTs > exchangeTs) continue;
+      this.prices.publish({ instrumentToken: token, last: q[o + 1]!, bid: Number.isNaN(q[o + 2]!) ? undefined : q[o + 2]!, ask: Number.isNaN(q[o + 3]!) ? undefined : q[o + 3]!, volume: q[o + 4]!, exchangeTs, simulated: q[o + 6] === 1 });
+    }
     const stats = this.stats;
     stats.signals += s.signals;
     stats.suppressed += s.suppressed;
@@ -490,13 +537,13 @@ export class Pipeline {
 
   /** Ticks this process has taken from market.ticks. */
   get ticks(): number {
-    return (this.tickConsumer?.stats.received ?? 0) + (this.direct?.received ?? 0);
+    return (this.tickConsumer?.stats.received ?? 0) + (this.direct?.received ?? 0) + this.shardTicks;
   }
 
   /** Changes whenever anything moves: consumers taking records, outputs confirmed, signals, fills. */
   get activity(): string {
     const s = this.stats;
-    return `${this.consumers.map((c) => c.stats.received).join(',')}|${this.direct?.received ?? 0}|${this.options.system.producer.backlog}|${s.signals}|${s.validated}|${s.rejected}|${s.fills}|${s.failed}`;
+    return `${this.consumers.map((c) => c.stats.received).join(',')}|${this.direct?.received ?? 0}|${this.shardTicks}|${this.options.system.producer.backlog}|${s.signals}|${s.validated}|${s.rejected}|${s.fills}|${s.failed}`;
   }
 
   /** Resolves once nothing has moved for `quietMs` with nothing in flight (or after `timeoutMs`). */

@@ -8,6 +8,7 @@ import { readReplayFile, type ReplayData } from '../feeds/replay-file.ts';
 import { SimMarket } from '../feeds/sim.ts';
 import type { Logger } from '../log.ts';
 import { InstrumentCatalogue, type Instrument } from '../market/instruments.ts';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadStrategySpecs } from '../strategies/config.ts';
 import { StopControl } from './lifecycle.ts';
@@ -160,7 +161,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
       if (o.feed.kind === 'sim') {
         const p = pipeline;
-        await simulate(config, catalogue, tradedBy(strategies), p.direct ?? publisher, clock, stop.signal, () => p.settled(stop.signal));
+        if (p.shards.length > 0) await simulateInShards(config, catalogue, tradedBy(strategies), p, clock, stop.signal);
+        else await simulate(config, catalogue, tradedBy(strategies), p.direct ?? publisher, clock, stop.signal, () => p.settled(stop.signal));
         // A fast simulation of a set length ends like a replay: once the pipeline has finished with it.
         if (config.feed.sim.pace === 'fast' && !stop.signal.aborted) {
           await pipeline.quiet(quietMs, 120_000, stop.signal);
@@ -205,7 +207,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
   }
   if (stop.fatal) throw stop.fatal;
   const summary = pipeline ? summaryTable(pipeline, catalogue) : undefined;
-  return { pipeline, catalogue, published: publisher.published + (pipeline?.direct?.published ?? 0), summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
+  return { pipeline, catalogue, published: publisher.published + (pipeline?.direct?.published ?? 0) + (pipeline?.simulated ?? 0), summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
 }
 
 /** The instruments the active strategies trade, asked again as the simulator runs (strategies change). */
@@ -220,22 +222,8 @@ export function tradedBy(source: StrategySource): () => Promise<number[]> {
  * instruments are asked for again every second of market, so a strategy added meanwhile gets its ticks.
  */
 export async function simulate(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, publisher: TickSink, clock: Clock, signal: AbortSignal, settle?: () => Promise<void>): Promise<void> {
-  const { ticksPerSecond, extraInstruments, seed, volatility, pace, seconds } = config.feed.sim;
-  const traded = await tradedNow();
-  const chosen = new Map<number, Instrument>();
-  for (const t of traded) chosen.set(t, catalogue.require(t, 'simulator'));
-  for (const i of catalogue.all()) {
-    if (chosen.size >= traded.length + extraInstruments) break;
-    if (!chosen.has(i.token) && i.tradable) chosen.set(i.token, i);
-  }
-  if (chosen.size < new Set(traded).size + extraInstruments) {
-    throw new ConfigError([`feed.sim.extraInstruments asks for ${extraInstruments} more instruments but the catalogue has only ${catalogue.all().length}; add rows to ${config.trading.instrumentsFile}`]);
-  }
-  if (chosen.size === 0) {
-    // No strategy yet: simulate the first tradable instrument, so one added later has a market to join.
-    const first = catalogue.all().find((i) => i.tradable);
-    if (first) chosen.set(first.token, first);
-  }
+  const { ticksPerSecond, seed, volatility, pace, seconds, startAt } = config.feed.sim;
+  const chosen = await lanesOf(config, catalogue, tradedNow);
   const market = new SimMarket([...chosen.values()], seed, volatility);
   const refresh = async () => {
     for (const t of await tradedNow().catch(() => [])) {
@@ -246,7 +234,7 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
   if (pace === 'fast') {
     // Steps of 50 ms of simulated time, each handled to the end (outcomes included) before the next,
     // so the simulated market never runs ahead of what the strategies have heard.
-    const start = clock.now();
+    const start = startAt === null ? clock.now() : Date.parse(startAt);
     const total = seconds === null ? Infinity : Math.round(seconds * ticksPerSecond);
     const step = Math.max(1, Math.round(ticksPerSecond / 20));
     for (let i = 0; i < total && !signal.aborted; ) {
@@ -276,4 +264,76 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
     }
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * The same simulated market, made in the pipeline's shards (worker threads): each makes the ticks of
+ * its own instruments and of those its strategies trade, step by step in lockstep (pace fast: a step is
+ * handled to the end everywhere, outcomes included, before the next) or in real time. The ticks are
+ * the ones `simulate` makes, tick for tick: each instrument has a stream of its own and every tick is
+ * placed by its index in the whole market's sequence.
+ */
+export async function simulateInShards(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, pipeline: Pipeline, clock: Clock, signal: AbortSignal): Promise<void> {
+  const { ticksPerSecond, seed, volatility, pace, seconds, startAt } = config.feed.sim;
+  const chosen = await lanesOf(config, catalogue, tradedNow);
+  const lanes = [...chosen.values()];
+  const sim = { seed, volatility, base: randomUUID(), source: 'feed/sim' };
+  let sent = -1;
+  const send = () => {
+    if (sent === pipeline.placements) return;
+    sent = pipeline.placements;
+    pipeline.simulateLanes(lanes, sim);
+  };
+  const refresh = async () => {
+    for (const t of await tradedNow().catch(() => [])) {
+      const i = catalogue.get(t);
+      if (i && !chosen.has(t)) {
+        chosen.set(t, i);
+        lanes.push(i);
+        sent = -1;
+      }
+    }
+    send();
+  };
+  send();
+  if (pace === 'fast') {
+    const start = startAt === null ? clock.now() : Date.parse(startAt);
+    const total = seconds === null ? Infinity : Math.round(seconds * ticksPerSecond);
+    const step = Math.max(1, Math.round(ticksPerSecond / 20));
+    for (let i = 0; i < total && !signal.aborted; ) {
+      const n = Math.min(step, total - i);
+      send();
+      await Promise.all(pipeline.shards.map((s) => s.step(i, i + n, start, ticksPerSecond)));
+      i += n;
+      await pipeline.settled(signal);
+      if (i % ticksPerSecond < n) await refresh();
+    }
+    return;
+  }
+  for (const s of pipeline.shards) s.run(ticksPerSecond);
+  const refreshing = setInterval(() => void refresh(), 1000);
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  clearInterval(refreshing);
+  for (const s of pipeline.shards) s.halt();
+}
+
+/** The simulated instruments: the strategies' own, plus `extraInstruments` more. */
+async function lanesOf(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>): Promise<Map<number, Instrument>> {
+  const { extraInstruments } = config.feed.sim;
+  const traded = await tradedNow();
+  const chosen = new Map<number, Instrument>();
+  for (const t of traded) chosen.set(t, catalogue.require(t, 'simulator'));
+  for (const i of catalogue.all()) {
+    if (chosen.size >= traded.length + extraInstruments) break;
+    if (!chosen.has(i.token) && i.tradable) chosen.set(i.token, i);
+  }
+  if (chosen.size < new Set(traded).size + extraInstruments) {
+    throw new ConfigError([`feed.sim.extraInstruments asks for ${extraInstruments} more instruments but the catalogue has only ${catalogue.all().length}; add rows to ${config.trading.instrumentsFile}`]);
+  }
+  if (chosen.size === 0) {
+    // No strategy yet: simulate the first tradable instrument, so one added later has a market to join.
+    const first = catalogue.all().find((i) => i.tradable);
+    if (first) chosen.set(first.token, first);
+  }
+  return chosen;
 }

@@ -97,6 +97,8 @@ export const Config = z
          */
         pace: z.enum(['realtime', 'fast']),
         seconds: z.number().positive().nullable(),
+        /** fast: when the simulated market starts (ISO time): the same start, seed and strategies give the same run. Null: now. */
+        startAt: z.iso.datetime({ offset: true }).nullable(),
       }),
       replay: z.strictObject({
         /** Paced to real time (x speed), or as fast as the pipeline takes it. */

@@ -39,14 +39,31 @@ export const NAMESPACE_TOPICS = {
 export type TopicFamily = keyof typeof NAMESPACE_TOPICS;
 export type NamespaceTopics = { readonly [F in TopicFamily]: string };
 
+/** Each namespace's topic names, made once: actors ask for them on every event they publish. */
+const TOPICS_OF = new Map<BrokerNamespace, NamespaceTopics>();
+
 export function topicsFor(ns: BrokerNamespace): NamespaceTopics {
-  const out = {} as Record<TopicFamily, string>;
-  for (const [family, t] of Object.entries(NAMESPACE_TOPICS)) out[family as TopicFamily] = `${ns}.${t.suffix}`;
-  return out;
+  let topics = TOPICS_OF.get(ns);
+  if (!topics) {
+    const out = {} as Record<TopicFamily, string>;
+    for (const [family, t] of Object.entries(NAMESPACE_TOPICS)) out[family as TopicFamily] = `${ns}.${t.suffix}`;
+    TOPICS_OF.set(ns, (topics = Object.freeze(out)));
+  }
+  return topics;
 }
+
+/** Each topic's event type, worked out once per topic: every record a consumer takes asks. */
+const TYPE_OF = new Map<string, EventType | undefined>();
 
 /** The event type a topic carries, or undefined for a topic outside the topology (a dead-letter topic). */
 export function expectedTypeOf(topic: string): EventType | undefined {
+  if (TYPE_OF.has(topic)) return TYPE_OF.get(topic);
+  const type = typeOfTopic(topic);
+  if (TYPE_OF.size < 10_000) TYPE_OF.set(topic, type);
+  return type;
+}
+
+function typeOfTopic(topic: string): EventType | undefined {
   if (topic === MARKET_TICKS) return 'market_tick';
   if (topic === CONTROL_STRATEGIES) return 'strategy_changed';
   const dot = topic.indexOf('.');

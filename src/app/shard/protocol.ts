@@ -2,6 +2,7 @@ import type { TradingStateChanged } from '../../contracts/events.ts';
 import type { AnyEnvelope } from '../../contracts/envelope.ts';
 import type { BrokerNamespace } from '../../contracts/topics.ts';
 import type { Config } from '../../config/schema.ts';
+import type { Instrument } from '../../market/instruments.ts';
 import type { LedgerSnapshot } from '../../strategies/ledger.ts';
 
 /**
@@ -36,6 +37,21 @@ export interface TickEventStub {
   readonly version: number;
 }
 
+/** The simulated market as a shard runs its share of it (src/app/shard/shard-sim.ts). */
+export interface SimLanes {
+  readonly seed: string;
+  readonly volatility: number;
+  /** Every lane of the market, in the main thread's order (new ones last). */
+  readonly instruments: readonly Instrument[];
+  /** Per lane: this shard makes its ticks (an instrument it owns, or one its strategies trade). */
+  readonly mine: readonly boolean[];
+  /** Per lane: this shard owns it (counts its ticks, reports its quotes). */
+  readonly owned: readonly boolean[];
+  /** The run's id base: tick g's event id is tickIdAt(base, g) in every shard. */
+  readonly base: string;
+  readonly source: string;
+}
+
 export type ToShard =
   | {
       readonly kind: 'ticks';
@@ -58,6 +74,15 @@ export type ToShard =
   | { readonly kind: 'state'; readonly ns: BrokerNamespace; readonly change: TradingStateChanged }
   | { readonly kind: 'sent'; readonly id: number }
   | { readonly kind: 'send-failed'; readonly id: number; readonly message: string }
+  | { readonly kind: 'lanes'; readonly lanes: SimLanes }
+  /** Make and publish the market's ticks `from` to `to` (exclusive) in simulated time; answered 'stepped'. */
+  | { readonly kind: 'step'; readonly from: number; readonly to: number; readonly start: number; readonly ticksPerSecond: number }
+  /** Make them now and hold them (answered 'prepared'); 'go' publishes what is held (answered 'stepped'). */
+  | { readonly kind: 'prepare'; readonly from: number; readonly to: number; readonly start: number; readonly ticksPerSecond: number }
+  | { readonly kind: 'go' }
+  /** Simulate in real time until 'halt'. */
+  | { readonly kind: 'run'; readonly ticksPerSecond: number }
+  | { readonly kind: 'halt' }
   | { readonly kind: 'shutdown' };
 
 /** A record a shard publishes, as text. */
@@ -77,11 +102,17 @@ export interface ShardStats {
   readonly strategies: ReadonlyArray<readonly [string, number, number]>;
   /** Pairs of (tick time, signal time), ms. */
   readonly latencies: readonly number[];
+  /** Ticks of instruments this shard owns that it simulated. */
+  readonly ticks: number;
+  /** Quotes of its own instruments that changed: 7 numbers each (token, last, bid, ask, volume, exchange time, simulated), paise; NaN for no bid or ask. */
+  readonly quotes: Float64Array;
 }
 
 export type FromShard =
   | { readonly kind: 'ready' }
   | { readonly kind: 'done'; readonly seq: number }
+  | { readonly kind: 'stepped' }
+  | { readonly kind: 'prepared' }
   | { readonly kind: 'send'; readonly id: number; readonly records: readonly WireRecord[] }
   | ({ readonly kind: 'stats' } & ShardStats)
   | { readonly kind: 'fatal'; readonly name: string; readonly message: string; readonly stack: string }

@@ -10,7 +10,7 @@ import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { Delivery } from '../../runtime/delivery.ts';
 import { DrainWatch } from '../../runtime/drain-watch.ts';
 import type { LedgerSnapshot } from '../../strategies/ledger.ts';
-import type { FromShard, ShardData, ShardStats, ShardStrategy, TickEventStub, ToShard } from './protocol.ts';
+import type { FromShard, ShardData, ShardStats, ShardStrategy, SimLanes, TickEventStub, ToShard } from './protocol.ts';
 import { encodeTicks } from './tick-codec.ts';
 
 type Message = TickChunk | AnyEnvelope;
@@ -45,6 +45,9 @@ export class ShardLink implements ActorRef<Message> {
   private readonly waiting = new Map<number, Delivery<Message>[]>();
   private seq = 0;
   private drain: DrainWatch | undefined;
+  /** Answers awaited from the shard's simulator, in order. */
+  private readonly stepping: Array<() => void> = [];
+  private readonly preparing: Array<() => void> = [];
   private stopping: Promise<void> | undefined;
   private exited = false;
 
@@ -61,6 +64,7 @@ export class ShardLink implements ActorRef<Message> {
     this.worker.on('error', (e) => this.options.onFatal(new Error(`shard ${options.index} failed: ${asError(e).message}`)));
     this.worker.on('exit', (code) => {
       this.exited = true;
+      for (const resolve of [...this.stepping.splice(0), ...this.preparing.splice(0)]) resolve();
       if (!this.stopping) this.options.onFatal(new Error(`shard ${options.index} exited unexpectedly (code ${code})`));
     });
   }
@@ -75,6 +79,41 @@ export class ShardLink implements ActorRef<Message> {
 
   stopStrategy(id: string): void {
     this.post({ kind: 'stop', id });
+  }
+
+  /** The simulated market's lanes, and which are this shard's. */
+  lanes(lanes: SimLanes): void {
+    this.post({ kind: 'lanes', lanes });
+  }
+
+  /** The market's ticks `from` to `to` made and handled in the shard (what they caused confirmed). */
+  step(from: number, to: number, start: number, ticksPerSecond: number): Promise<void> {
+    return this.answer(this.stepping, { kind: 'step', from, to, start, ticksPerSecond });
+  }
+
+  /** The ticks made in the shard and held, for `go` to publish. */
+  prepare(from: number, to: number, start: number, ticksPerSecond: number): Promise<void> {
+    return this.answer(this.preparing, { kind: 'prepare', from, to, start, ticksPerSecond });
+  }
+
+  go(): Promise<void> {
+    return this.answer(this.stepping, { kind: 'go' });
+  }
+
+  run(ticksPerSecond: number): void {
+    this.post({ kind: 'run', ticksPerSecond });
+  }
+
+  halt(): void {
+    this.post({ kind: 'halt' });
+  }
+
+  private answer(queue: Array<() => void>, m: ToShard): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      queue.push(resolve);
+      this.post(m);
+    });
   }
 
   tell(message: Message): void {
@@ -154,8 +193,18 @@ export class ShardLink implements ActorRef<Message> {
         this.options.onFatal(e);
         return;
       }
+      case 'stepped':
+        this.stepping.shift()?.();
+        return;
+      case 'prepared':
+        this.preparing.shift()?.();
+        return;
       case 'ready':
+        return;
       case 'stopped':
+        // Whatever the stopped shard still owed an answer to is answered now: nothing more will come.
+        for (const resolve of this.stepping.splice(0)) resolve();
+        for (const resolve of this.preparing.splice(0)) resolve();
         return;
     }
   }

@@ -10,6 +10,7 @@ import { TickBlock, type TickEvent } from '../../fanout/tick-block.ts';
 import { TickFanout, type TickTargets } from '../../fanout/tick-fanout.ts';
 import type { Logger } from '../../log.ts';
 import { PriceBook } from '../../market/price-book.ts';
+import type { Quote } from '../../market/quote.ts';
 import { TradingStates } from '../../risk/trading-states.ts';
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { STRATEGIES } from '../../strategies/registry.ts';
@@ -18,13 +19,28 @@ import { PipelineStats } from '../../telemetry/stats.ts';
 import { startTracing, type Tracing } from '../../telemetry/tracing.ts';
 import { ActorSystem } from '../actor-system.ts';
 import type { FromShard, ShardData, ShardStrategy, ToShard } from './protocol.ts';
+import { ShardSim } from './shard-sim.ts';
 import { ShardTransport } from './shard-transport.ts';
 import { decodeTicks } from './tick-codec.ts';
 
 type Ref = ActorRef<AnyEnvelope>;
 
+/** The shard's price book, noting which of the instruments it owns got a new quote (reported to the main thread). */
+class ReportingPriceBook extends PriceBook {
+  readonly changed = new Map<number, Quote>();
+  owned: ReadonlySet<number> = new Set();
+
+  override publish(quote: Quote): void {
+    super.publish(quote);
+    if (this.owned.has(quote.instrumentToken)) this.changed.set(quote.instrumentToken, quote);
+  }
+}
+
 /** How often a shard reports its counters to the main thread (and at its end). */
 const REPORT_MS = 100;
+
+/** Tick deliveries in flight in a shard before its simulator waits. */
+const SIM_BOUND = 50_000;
 
 /**
  * The market side of the pipeline for some instruments, in a worker thread: their price caches and the
@@ -39,7 +55,9 @@ export class Shard {
   private readonly system: ActorSystem;
   private readonly data: ShardData;
   private readonly log: Logger;
-  private readonly prices = new PriceBook();
+  private readonly prices = new ReportingPriceBook();
+  private readonly sim: ShardSim;
+  private reportedTicks = 0;
   private readonly states = new TradingStates();
   private readonly stats = new PipelineStats();
   private readonly market: Supervisor;
@@ -76,7 +94,8 @@ export class Shard {
     this.market = this.system.root.spawnSupervisor({ name: 'market', policy: config.supervision });
     this.strategySupervisor = this.system.root.spawnSupervisor({ name: 'strategies', policy: config.supervision });
     this.stateRef = this.market.spawn({ name: 'trading-state', behaviour: tradingStateActor(this.states) });
-    this.fanout = new TickFanout((t) => this.targetsOf(t), { clock: systemClock, source: 'shard', bound: Number.MAX_SAFE_INTEGER });
+    this.fanout = new TickFanout((t) => this.targetsOf(t), { clock: systemClock, source: 'shard', bound: SIM_BOUND });
+    this.sim = new ShardSim(this.fanout);
     this.reporter = setInterval(() => this.report(), REPORT_MS);
     port.on('message', (m: ToShard) => {
       try {
@@ -116,6 +135,21 @@ export class Shard {
         return this.transport.answered(m.id);
       case 'send-failed':
         return this.transport.answered(m.id, m.message);
+      case 'lanes':
+        this.sim.setLanes(m.lanes);
+        this.prices.owned = new Set(m.lanes.instruments.filter((_, i) => m.lanes.owned[i]).map((i) => i.token));
+        return;
+      case 'step':
+        return this.sim.step(m.from, m.to, m.start, m.ticksPerSecond, () => this.stepped());
+      case 'prepare':
+        this.sim.prepare(m.from, m.to, m.start, m.ticksPerSecond);
+        return this.post({ kind: 'prepared' });
+      case 'go':
+        return this.sim.go(() => this.stepped());
+      case 'run':
+        return this.sim.run(m.ticksPerSecond);
+      case 'halt':
+        return this.sim.halt();
       case 'shutdown':
         void this.shutdown();
         return;
@@ -186,6 +220,12 @@ export class Shard {
     return c;
   }
 
+  /** A step's ticks are handled: the counters and quotes go first, so the main thread's view is current when it goes on. */
+  private stepped(): void {
+    this.report();
+    this.post({ kind: 'stepped' });
+  }
+
   /** What moved since the last report, if anything did. */
   private report(): void {
     const s = this.stats;
@@ -207,13 +247,24 @@ export class Shard {
     }
     const signals = s.signals - r.signals;
     const suppressed = s.suppressed - r.suppressed;
-    if (signals === 0 && suppressed === 0 && sentTo.length === 0 && strategies.length === 0 && this.latencies.length === 0) return;
+    const ticks = this.sim.ownTicks - this.reportedTicks;
+    const changed = this.prices.changed;
+    if (signals === 0 && suppressed === 0 && ticks === 0 && changed.size === 0 && sentTo.length === 0 && strategies.length === 0 && this.latencies.length === 0) return;
     r.signals = s.signals;
     r.suppressed = s.suppressed;
-    this.post({ kind: 'stats', signals, suppressed, sentTo, strategies, latencies: this.latencies.splice(0) });
+    this.reportedTicks = this.sim.ownTicks;
+    const quotes = new Float64Array(changed.size * 7);
+    let o = 0;
+    for (const q of changed.values()) {
+      quotes.set([q.instrumentToken, q.last, q.bid ?? Number.NaN, q.ask ?? Number.NaN, q.volume, q.exchangeTs, q.simulated ? 1 : 0], o);
+      o += 7;
+    }
+    changed.clear();
+    this.port.postMessage({ kind: 'stats', signals, suppressed, sentTo, strategies, latencies: this.latencies.splice(0), ticks, quotes } satisfies FromShard, [quotes.buffer]);
   }
 
   private async shutdown(): Promise<void> {
+    this.sim.halt();
     clearInterval(this.reporter);
     await this.system.stop(Math.max(1000, this.data.config.shutdownTimeoutMs - 3000)).catch((e: unknown) => this.log.warn({ err: asError(e) }, 'shard did not stop cleanly'));
     await this.tracing.shutdown();
