@@ -47,7 +47,7 @@ async function startPipeline(strategies: number, instruments: number, workers: n
   const system = systemFor(config, systemClock, log, (e) => {
     throw e;
   }, new MemoryTransport(config.memoryBus));
-  const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances });
+  const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, workers });
   await pipeline.warmed;
   return {
     pipeline,

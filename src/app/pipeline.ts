@@ -18,6 +18,7 @@ import { PriceBook } from '../market/price-book.ts';
 import type { PortfolioBook } from '../portfolio/book.ts';
 import type { RiskEngine } from '../risk/engine.ts';
 import { TradingStates } from '../risk/trading-states.ts';
+import type { ActorKind } from '../telemetry/actor-kind.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
 import { instanceOf, type StrategyInstance } from '../strategies/config.ts';
 import { StrategyLedger } from '../strategies/ledger.ts';
@@ -64,11 +65,19 @@ export interface PipelineOptions {
   readonly feedSource?: string;
   /** A shard (worker thread) failed past its supervisors: the run cannot go on as configured. */
   readonly onFatal?: (e: Error) => void;
+  /** Threads the market side is sharded over (workersFor); 1, the default, runs it in this thread. */
+  readonly workers?: number;
 }
 
-/** How many threads the market side runs on: `workers` resolved ('auto': one per core in process, 1 on Kafka). */
-export function workersFor(config: Config): number {
-  if (config.workers === 'auto') return config.bus === 'memory' ? Math.max(1, availableParallelism()) : 1;
+/**
+ * How many threads the market side runs on, `workers` resolved for a feed. 'auto' is one per core where
+ * the shards make their own ticks (the simulator on the in-process bus), else 1: a tick handed to
+ * another thread costs about as much as handling it (encoding, decoding, a second heap to collect), so
+ * on two cores it does not pay; an explicit number shards any feed of the in-process bus. Kafka scales
+ * by instances in one consumer group instead.
+ */
+export function workersFor(config: Config, feed: 'sim' | 'replay' | 'kite' | 'none'): number {
+  if (config.workers === 'auto') return config.bus === 'memory' && feed === 'sim' ? Math.max(1, availableParallelism()) : 1;
   if (config.workers > 1 && config.bus !== 'memory') {
     throw new ConfigError([`workers: ${config.workers} shards the embedded pipeline over threads; a Kafka deployment scales by instances in one consumer group (set workers to 1 or auto)`]);
   }
@@ -81,7 +90,7 @@ const IN_SHARD = Symbol('state kept in its shard');
 type Ref = ActorRef<AnyEnvelope>;
 
 /** Tick deliveries (a tick to one actor) in flight on the direct path before a feed waits. */
-const DIRECT_BOUND = Number(process.env.DIRECT_BOUND ?? 50_000);
+const DIRECT_BOUND = 50_000;
 
 /** This process's start, as a group name suffix. */
 const START = `${Date.now().toString(36)}${process.pid.toString(36)}`;
@@ -138,6 +147,7 @@ export class Pipeline {
   readonly shards: readonly ShardLink[];
   /** Ticks the shards simulated themselves (each counted by the shard that owns its instrument). */
   private shardTicks = 0;
+  private readonly shardMailboxes = new Map<number, ShardStats['mailboxes']>();
   /** Per instrument, the strategies here that trade it (single: it alone). */
   private readonly byInstrument = new Map<number, Array<{ readonly ref: Ref; readonly single: boolean }>>();
   private readonly targets = new Map<number, readonly Ref[]>();
@@ -158,8 +168,6 @@ export class Pipeline {
     const { config } = options;
     this.recent = new RecentEvents(config.http.recentEvents, (t) => options.catalogue.get(t)?.symbol);
     this.namespaces = namespacesFor(true, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled });
-    // The groups this instance will join (the chain's among them if it leads): shown while connecting.
-    this.progress.groups = Object.values(ROLES).reduce((n, r) => n + (r.scope === 'chain' ? this.namespaces.length : 1), 0);
     if (this.namespaces.length === 0) throw new ConfigError(['trading: paper and live trading are both off: nothing would trade']);
     for (const ns of this.namespaces) {
       if (ns !== 'paper' && !options.liveVenues?.[ns]) {
@@ -167,10 +175,11 @@ export class Pipeline {
       }
     }
     const policy = config.supervision;
-    const workers = workersFor(config);
+    const workers = options.workers ?? 1;
+    if (workers > 1 && options.system.transport.kind !== 'memory') throw new ConfigError([`workers: ${workers} shards the embedded pipeline over threads; on Kafka scale by instances instead`]);
     this.shards =
       workers > 1
-        ? Array.from({ length: workers }, (_, index) => new ShardLink({ index, config, instanceId: options.instanceId, transport: options.system.transport, log: options.system.log, onStats: (s) => this.shardStats(s), onFatal: (e) => this.shardFailed(e) }))
+        ? Array.from({ length: workers }, (_, index) => new ShardLink({ index, config, instanceId: options.instanceId, transport: options.system.transport, log: options.system.log, onStats: (s) => this.shardStats({ ...s, shard: index }), onFatal: (e) => this.shardFailed(e) }))
         : [];
     if (options.system.transport.kind === 'memory') {
       this.direct = new TickFanout((token) => this.directTargetsOf(token), { clock: options.system.clock, source: options.feedSource ?? 'feed', bound: DIRECT_BOUND });
@@ -182,13 +191,24 @@ export class Pipeline {
   static async start(given: PipelineOptions): Promise<Pipeline> {
     const options = { ...given, instanceId: given.instanceId ?? 'local', strategies: Array.isArray(given.strategies) ? instancesSource(given.strategies as readonly StrategyInstance[]) : (given.strategies as StrategySource) };
     const p = new Pipeline(options);
-    const { system } = options;
     try {
-      await Promise.all(p.shards.map((s) => s.ready));
+      await p.begin();
     } catch (e) {
+      // A start that fails or is stopped leaves no worker thread behind (one would keep the process alive).
+      p.stop();
       await p.close(1000);
       throw e;
     }
+    return p;
+  }
+
+  private async begin(): Promise<void> {
+    const p = this;
+    const options = this.options;
+    const { system } = options;
+    await untilAborted(Promise.all(p.shards.map((s) => s.ready)), options.signal, 'while the worker threads started');
+    // The groups this instance will join (the chain's among them if it leads): shown while connecting.
+    p.progress.groups = Object.values(ROLES).reduce((n, r) => n + (r.scope === 'chain' ? p.namespaces.length : 1), 0);
     await system.transport.ensureTopics(allTopics(p.namespaces));
     const partitions = await persist(() => system.transport.partitionCount(CONTROL_STRATEGIES), options.signal, 'while asking the broker for the control topic');
     p.host = new StrategyHost(partitions, options.strategies, {
@@ -221,7 +241,6 @@ export class Pipeline {
     await p.chain?.resume();
     p.progress.phase = 'running';
     p.scheduleSnapshots();
-    return p;
   }
 
   /** The account-wide chain: restored from the ledger, then its consumers join. */
@@ -491,7 +510,7 @@ export class Pipeline {
   }
 
   /** A shard's counters, added to this process's; its quotes, into this process's price book. */
-  private shardStats(s: ShardStats): void {
+  private shardStats(s: ShardStats & { readonly shard: number }): void {
     this.shardTicks += s.ticks;
     for (let o = 0; o < s.quotes.length; o += 7) {
       const q = s.quotes;
@@ -512,6 +531,14 @@ export class Pipeline {
     }
     const probes = this.options.system.probes;
     for (let i = 0; i + 1 < s.latencies.length; i += 2) probes.signalMade(s.latencies[i]!, s.latencies[i + 1]!);
+    for (const [kind, n] of s.restarts) for (let i = 0; i < n; i++) probes.restarted(kind);
+    for (const [topic, n] of s.deadLetters) for (let i = 0; i < n; i++) probes.deadLettered(topic);
+    this.shardMailboxes.set(s.shard, s.mailboxes);
+  }
+
+  /** Every shard's mailboxes as it last reported them, by actor kind: messages held, in all and in the fullest. */
+  forEachShardMailbox(visit: (kind: ActorKind, total: number, max: number) => void): void {
+    for (const list of this.shardMailboxes.values()) for (const [kind, total, max] of list) visit(kind, total, max);
   }
 
   private shardFailed(e: Error): void {
@@ -618,6 +645,13 @@ export class Pipeline {
   }
 }
 
+
+/** Waits for `p` unless the start is aborted first (Ctrl-C). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, where: string): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new StartAborted(where));
+  return Promise.race([p, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new StartAborted(where)), { once: true }))]);
+}
 
 /**
  * Tries a broker request until it answers (an outage is waited out, as the consumers wait it out) or

@@ -75,7 +75,7 @@ export interface RunResult {
  */
 function prepare(o: RunOptions) {
   const { config } = o;
-  workersFor(config);
+  workersFor(config, o.feed.kind);
   const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
   let file: StrategySource | undefined;
   if (!config.database.enabled) {
@@ -152,7 +152,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       o.onHttp?.({ url: http.server.url, generated: http.generated });
     }
     if (!stop.signal.aborted) {
-      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, feedSource: `feed/${o.feed.kind}`, onFatal: (e) => stop.fail(e), ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
+      pipeline = await Pipeline.start({ system, config, catalogue, strategies, instanceId, ...persisted, progress, signal: stop.signal, feedSource: `feed/${o.feed.kind}`, onFatal: (e) => stop.fail(e), workers: workersFor(config, o.feed.kind), ...(liveVenues ? { liveVenues } : {}) }).catch((e: unknown) => {
         if (e instanceof StartAborted) return undefined;
         throw e;
       });

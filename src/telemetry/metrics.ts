@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Transport } from '../bus/transport.ts';
 import type { Clock } from '../clock.ts';
 import type { BrokerNamespace } from '../contracts/topics.ts';
-import { actorKind } from './actor-kind.ts';
+import { actorKind, type ActorKind } from './actor-kind.ts';
 import { ConsumerLag, type LaggingConsumer } from './consumer-lag.ts';
 import type { Probes } from './probes.ts';
 import type { PipelineStats } from './stats.ts';
@@ -25,6 +25,8 @@ export interface MeteredPipeline {
   readonly ticks: number;
   readonly stats: PipelineStats;
   readonly namespaces: readonly BrokerNamespace[];
+  /** The mailboxes of actors in other threads (the shards), by kind, as they last reported them. */
+  forEachShardMailbox?(visit: (kind: ActorKind, total: number, max: number) => void): void;
 }
 
 export interface MetricsOptions {
@@ -100,6 +102,11 @@ export function pipelineMetrics(system: MeteredSystem, pipeline: () => MeteredPi
       const d = depth.get(kind);
       if (d) [d.total, d.max] = [d.total + pending, Math.max(d.max, pending)];
       else depth.set(kind, { total: pending, max: pending });
+    });
+    pipeline()?.forEachShardMailbox?.((kind, total, max) => {
+      const d = depth.get(kind);
+      if (d) [d.total, d.max] = [d.total + total, Math.max(d.max, max)];
+      else depth.set(kind, { total, max });
     });
   };
   new Gauge({

@@ -4,6 +4,7 @@ import type { BrokerNamespace } from '../../contracts/topics.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Instrument } from '../../market/instruments.ts';
 import type { LedgerSnapshot } from '../../strategies/ledger.ts';
+import type { ActorKind } from '../../telemetry/actor-kind.ts';
 
 /**
  * What the main thread and a shard (a worker thread running some instruments' price caches and
@@ -106,6 +107,11 @@ export interface ShardStats {
   readonly ticks: number;
   /** Quotes of its own instruments that changed: 7 numbers each (token, last, bid, ask, volume, exchange time, simulated), paise; NaN for no bid or ask. */
   readonly quotes: Float64Array;
+  /** Restarts by actor kind, and dead letters by topic, since the last report. */
+  readonly restarts: ReadonlyArray<readonly [ActorKind, number]>;
+  readonly deadLetters: ReadonlyArray<readonly [string, number]>;
+  /** Its mailboxes now, by actor kind: messages held in all of them, and in the fullest. */
+  readonly mailboxes: ReadonlyArray<readonly [ActorKind, number, number]>;
 }
 
 export type FromShard =

@@ -3,6 +3,9 @@ import type { Transport } from '../../bus/transport.ts';
 import type { Config } from '../../config/schema.ts';
 import { EventRecord } from '../../contracts/event-record.ts';
 import type { AnyEnvelope, Envelope } from '../../contracts/envelope.ts';
+import type { BrokerNamespace } from '../../contracts/topics.ts';
+import { partitionOf } from '../../bus/partition.ts';
+import { endSend, startSendSpan, type Sending } from '../../telemetry/spans.ts';
 import { asError } from '../../errors.ts';
 import { isTickChunk, type TickChunk } from '../../fanout/tick-block.ts';
 import type { Logger } from '../../log.ts';
@@ -134,7 +137,7 @@ export class ShardLink implements ActorRef<Message> {
         continue;
       }
       if (m.type === 'market_tick') (ticks ??= []).push(d as Delivery<Envelope<'market_tick'>>);
-      else if (m.type === 'trading_state') this.post({ kind: 'state', ns: m.broker as never, change: m.data });
+      else if (m.type === 'trading_state') this.post({ kind: 'state', ns: m.broker as BrokerNamespace, change: m.data });
       else (outcomes ??= []).push(m);
       if (m.type !== 'market_tick') finished(d);
     }
@@ -209,14 +212,39 @@ export class ShardLink implements ActorRef<Message> {
     }
   }
 
-  /** The shard's records on the main thread's bus; the shard is told when they are confirmed. */
+  /**
+   * The shard's records on the main thread's bus; the shard is told when they are confirmed. A record
+   * that starts a chain (a signal) gets its trace here, where the tracer is: its PRODUCER span starts now
+   * and ends on confirmation, and everything the chain causes is its child, as if made in this thread.
+   */
   private async publish(id: number, records: ReadonlyArray<{ topic: string; key: string; headers: Record<string, string>; json: string }>): Promise<void> {
+    const sending: Array<Sending | undefined> = [];
     try {
-      await this.options.transport.send(records.map((r) => new EventRecord(r.topic, JSON.parse(r.json) as Envelope, r.headers)));
+      const out = records.map((r) => {
+        const event = JSON.parse(r.json) as Envelope;
+        const starts = event.correlation_id === event.id && event.causation_id !== null && !r.headers.traceparent;
+        const s = starts ? startSendSpan(r.topic, event, undefined) : undefined;
+        sending.push(s);
+        return new EventRecord(r.topic, event, s ? { ...r.headers, ...s.headers } : r.headers);
+      });
+      await this.options.transport.send(out);
+      for (let i = 0; i < out.length; i++) {
+        const s = sending[i];
+        if (s) endSend(s.span, partitionOf(out[i]!.key, await this.partitions(out[i]!.topic)));
+      }
       this.post({ kind: 'sent', id });
     } catch (e) {
+      for (const s of sending) if (s) endSend(s.span, undefined, e);
       this.post({ kind: 'send-failed', id, message: asError(e).message });
     }
+  }
+
+  private readonly partitionCounts = new Map<string, number>();
+
+  private async partitions(topic: string): Promise<number> {
+    let n = this.partitionCounts.get(topic);
+    if (n === undefined) this.partitionCounts.set(topic, (n = await this.options.transport.partitionCount(topic)));
+    return n;
   }
 
   whenBelow(threshold: number, fn: () => void): void {

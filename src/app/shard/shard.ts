@@ -5,6 +5,7 @@ import { tradingStateActor } from '../../../actors/trading-state.ts';
 import type { Supervisor } from '../../../supervisors/supervisor.ts';
 import { systemClock } from '../../clock.ts';
 import type { AnyEnvelope } from '../../contracts/envelope.ts';
+import type { BrokerNamespace } from '../../contracts/topics.ts';
 import { asError } from '../../errors.ts';
 import { TickBlock, type TickEvent } from '../../fanout/tick-block.ts';
 import { TickFanout, type TickTargets } from '../../fanout/tick-fanout.ts';
@@ -16,7 +17,8 @@ import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { STRATEGIES } from '../../strategies/registry.ts';
 import { StrategyLedger } from '../../strategies/ledger.ts';
 import { PipelineStats } from '../../telemetry/stats.ts';
-import { startTracing, type Tracing } from '../../telemetry/tracing.ts';
+import { actorKind, type ActorKind } from '../../telemetry/actor-kind.ts';
+import { Probes } from '../../telemetry/probes.ts';
 import { ActorSystem } from '../actor-system.ts';
 import type { FromShard, ShardData, ShardStrategy, ToShard } from './protocol.ts';
 import { ShardSim } from './shard-sim.ts';
@@ -33,6 +35,22 @@ class ReportingPriceBook extends PriceBook {
   override publish(quote: Quote): void {
     super.publish(quote);
     if (this.owned.has(quote.instrumentToken)) this.changed.set(quote.instrumentToken, quote);
+  }
+}
+
+/** The shard's probes, also counting what the main thread's metrics must hear of: restarts and dead letters. */
+class CountingProbes extends Probes {
+  readonly restartsBy = new Map<ActorKind, number>();
+  readonly deadLettersBy = new Map<string, number>();
+
+  override restarted(kind: ActorKind): void {
+    super.restarted(kind);
+    this.restartsBy.set(kind, (this.restartsBy.get(kind) ?? 0) + 1);
+  }
+
+  override deadLettered(topic: string): void {
+    super.deadLettered(topic);
+    this.deadLettersBy.set(topic, (this.deadLettersBy.get(topic) ?? 0) + 1);
   }
 }
 
@@ -58,6 +76,7 @@ export class Shard {
   private readonly prices = new ReportingPriceBook();
   private readonly sim: ShardSim;
   private reportedTicks = 0;
+  private reportedMailboxes = '';
   private readonly states = new TradingStates();
   private readonly stats = new PipelineStats();
   private readonly market: Supervisor;
@@ -71,16 +90,15 @@ export class Shard {
   private readonly targets = new Map<number, TickTargets>();
   private readonly fanout: TickFanout;
   private readonly latencies: number[] = [];
-  private readonly reported = { signals: 0, suppressed: 0, sentTo: new Map<string, number>(), strategies: new Map<string, string>() };
+  private readonly reported = { signals: 0, suppressed: 0, sentTo: new Map<BrokerNamespace, number>(), strategies: new Map<string, string>() };
   private readonly reporter: NodeJS.Timeout;
-  private readonly tracing: Tracing;
+  private readonly probes = new CountingProbes();
 
   constructor(port: MessagePort, data: ShardData, log: Logger) {
     this.port = port;
     this.data = data;
     this.log = log;
     const { config } = data;
-    this.tracing = startTracing(config.telemetry, log, data.instanceId);
     this.transport = new ShardTransport(port);
     this.system = new ActorSystem({
       name: `shard-${data.index}`,
@@ -90,6 +108,7 @@ export class Shard {
       policy: config.supervision,
       producer: config.producer,
       onFatal: (e) => this.post({ kind: 'fatal', name: e.name, message: e.message, stack: e.stack ?? '' }),
+      probes: this.probes,
     });
     this.market = this.system.root.spawnSupervisor({ name: 'market', policy: config.supervision });
     this.strategySupervisor = this.system.root.spawnSupervisor({ name: 'strategies', policy: config.supervision });
@@ -230,10 +249,10 @@ export class Shard {
   private report(): void {
     const s = this.stats;
     const r = this.reported;
-    const sentTo: Array<[never, number]> = [];
+    const sentTo: Array<[BrokerNamespace, number]> = [];
     for (const [ns, n] of s.sentTo) {
       const d = n - (r.sentTo.get(ns) ?? 0);
-      if (d !== 0) sentTo.push([ns as never, d]);
+      if (d !== 0) sentTo.push([ns, d]);
       r.sentTo.set(ns, n);
     }
     const strategies: Array<[string, number, number]> = [];
@@ -249,7 +268,15 @@ export class Shard {
     const suppressed = s.suppressed - r.suppressed;
     const ticks = this.sim.ownTicks - this.reportedTicks;
     const changed = this.prices.changed;
-    if (signals === 0 && suppressed === 0 && ticks === 0 && changed.size === 0 && sentTo.length === 0 && strategies.length === 0 && this.latencies.length === 0) return;
+    const { restartsBy, deadLettersBy } = this.probes;
+    const mailboxes = this.mailboxes();
+    const same = mailboxes.join('|') === this.reportedMailboxes;
+    if (same && signals === 0 && suppressed === 0 && ticks === 0 && changed.size === 0 && sentTo.length === 0 && strategies.length === 0 && this.latencies.length === 0 && restartsBy.size === 0 && deadLettersBy.size === 0) return;
+    this.reportedMailboxes = mailboxes.join('|');
+    const restarts = [...restartsBy];
+    const deadLetters = [...deadLettersBy];
+    restartsBy.clear();
+    deadLettersBy.clear();
     r.signals = s.signals;
     r.suppressed = s.suppressed;
     this.reportedTicks = this.sim.ownTicks;
@@ -260,14 +287,25 @@ export class Shard {
       o += 7;
     }
     changed.clear();
-    this.port.postMessage({ kind: 'stats', signals, suppressed, sentTo, strategies, latencies: this.latencies.splice(0), ticks, quotes } satisfies FromShard, [quotes.buffer]);
+    this.port.postMessage({ kind: 'stats', signals, suppressed, sentTo, strategies, latencies: this.latencies.splice(0), ticks, quotes, restarts, deadLetters, mailboxes } satisfies FromShard, [quotes.buffer]);
+  }
+
+  /** The mailboxes by actor kind: messages held in all, and in the fullest. */
+  private mailboxes(): Array<[ActorKind, number, number]> {
+    const by = new Map<ActorKind, [ActorKind, number, number]>();
+    this.system.forEachMailbox((supervisor, name, pending) => {
+      const kind = actorKind(supervisor, name);
+      const d = by.get(kind);
+      if (d) [d[1], d[2]] = [d[1] + pending, Math.max(d[2], pending)];
+      else by.set(kind, [kind, pending, pending]);
+    });
+    return [...by.values()];
   }
 
   private async shutdown(): Promise<void> {
     this.sim.halt();
     clearInterval(this.reporter);
     await this.system.stop(Math.max(1000, this.data.config.shutdownTimeoutMs - 3000)).catch((e: unknown) => this.log.warn({ err: asError(e) }, 'shard did not stop cleanly'));
-    await this.tracing.shutdown();
     this.report();
     this.post({ kind: 'stopped' });
   }
