@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Pipeline } from '../src/app/pipeline.ts';
 import { systemFor } from '../src/app/system.ts';
 import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
@@ -6,27 +7,40 @@ import { systemClock } from '../src/clock.ts';
 import type { MarketTick } from '../src/contracts/events.ts';
 import { SimMarket } from '../src/feeds/sim.ts';
 import { rootLogger } from '../src/log.ts';
-import { alternate, profiled, ratio, round, type Summary, type Workload } from './measure.ts';
+import { alternate, flags, profiled, ratio, round, type Summary, type Workload } from './measure.ts';
+import { onTickWorkload } from './strategies.bench.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
 
 export interface ThroughputFigures {
   readonly ticks: number;
   readonly instruments: number;
   readonly strategies: number;
+  readonly workers: number;
+  /** The strategies' bare onTick loop over the same ticks: the ceiling any pipeline around them has. */
+  readonly onTick: Summary;
   /** The in-process delivery alone: the same ticks into the price caches, no strategy. */
   readonly cachesOnly: Summary;
-  /** The whole embedded pipeline: caches, strategies, risk, paper execution, portfolio. */
-  readonly pipeline: Summary;
-  readonly ratioToCachesOnly: number;
+  /** The whole embedded pipeline in one thread: caches, strategies, risk, paper execution, portfolio. */
+  readonly oneWorker: Summary;
+  /** The same, the market side sharded over `workers` threads (each makes its share of the same ticks). */
+  readonly allWorkers: Summary;
+  /** Both again with strategies that never signal: the market side's own capacity, without the signal chain. */
+  readonly oneWorkerQuiet: Summary;
+  readonly allWorkersQuiet: Summary;
+  /** 2,500 instruments and 5,000 strategies, one thread: against oneWorker, how the pipeline scales with the universe. */
+  readonly large: { readonly instruments: number; readonly strategies: number; readonly ticks: number; readonly summary: Summary };
+  readonly ratios: { readonly oneWorkerToOnTick: number; readonly allWorkersToOneWorker: number; readonly largeToOneWorker: number; readonly allWorkersQuietToOneWorkerQuiet: number };
+  /** Signals and fills of one round of the full pipeline (the same in every round and either way). */
   readonly signals: number;
   readonly fills: number;
+  readonly flags: readonly string[];
 }
 
-/** The benchmark's ticks: a seeded walk over `instruments` instruments, depth included, a millisecond apart. */
 const TICK_SEED = 'bench-ticks';
 const TICK_VOLATILITY = 0.0008;
 const T0 = Date.UTC(2025, 7, 11, 4, 0);
 
+/** The benchmark's ticks: a seeded walk over `instruments` instruments, depth included, a millisecond apart. */
 export function benchTicks(count: number, instruments: number): MarketTick[] {
   const { list } = benchUniverse(instruments, 0);
   const market = new SimMarket(list, TICK_SEED, TICK_VOLATILITY);
@@ -38,17 +52,29 @@ interface Started {
   readonly stop: () => Promise<void>;
 }
 
-/** An embedded pipeline (in-process bus, no database) with `strategies` strategies over `instruments` instruments. */
-async function startPipeline(strategies: number, instruments: number, workers: number): Promise<Started> {
-  const { catalogue, instances } = benchUniverse(instruments, strategies);
-  const config = benchConfig({ workers });
+interface Setup {
+  readonly strategies: number;
+  readonly instruments: number;
+  readonly workers: number;
+  readonly quiet?: boolean;
+}
+
+/** An embedded pipeline (in-process bus, no database); sharded, each shard makes and holds its share of the ticks. */
+async function start(s: Setup, ticks: number): Promise<Started> {
+  const { catalogue, instances, list } = benchUniverse(s.instruments, s.strategies, s.quiet);
+  const config = benchConfig({ workers: s.workers });
   const log = rootLogger.child({});
   log.level = 'warn';
   const system = systemFor(config, systemClock, log, (e) => {
     throw e;
   }, new MemoryTransport(config.memoryBus));
-  const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, workers });
+  const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, workers: s.workers });
   await pipeline.warmed;
+  if (pipeline.shards.length > 0) {
+    // The shards make their share of benchTicks (the same simulator, seed and stamps) before the clock starts.
+    pipeline.simulateLanes(list, { seed: TICK_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
+    await Promise.all(pipeline.shards.map((shard) => shard.prepare(0, ticks, T0, 1000)));
+  }
   return {
     pipeline,
     stop: async () => {
@@ -60,35 +86,18 @@ async function startPipeline(strategies: number, instruments: number, workers: n
   };
 }
 
-/** Hands `ticks` to the pipeline as a feed in the process does (5,000 at a time) and waits until all is handled and quiet. */
-async function replayInto(p: Pipeline, ticks: readonly MarketTick[]): Promise<void> {
-  if (p.shards.length > 0) {
-    // Sharded: each worker made its instruments' share of these very ticks beforehand (prepare) and
-    // publishes it now, as fast as its actors take it.
-    await Promise.all(p.shards.map((s) => s.go()));
-  } else {
-    const direct = p.direct!;
-    for (let i = 0; i < ticks.length; i += 5000) await direct.publish(ticks.slice(i, i + 5000));
-  }
+/** Every tick handed over (5,000 at a time, as a feed in the process does, or by the shards) and all handled, outcomes included. */
+async function replay(p: Pipeline, ticks: readonly MarketTick[]): Promise<void> {
+  if (p.shards.length > 0) await Promise.all(p.shards.map((s) => s.go()));
+  else for (let i = 0; i < ticks.length; i += 5000) await p.direct!.publish(ticks.slice(i, i + 5000));
   while (p.ticks < ticks.length || !p.idle) await new Promise((r) => setImmediate(r));
 }
 
-/** The shards make their share of benchTicks (the same simulator, seed and stamps) and hold it. */
-async function prepareShards(p: Pipeline, count: number, instruments: number): Promise<void> {
-  if (p.shards.length === 0) return;
-  p.simulateLanes(benchUniverse(instruments, 0).list, { seed: TICK_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
-  await Promise.all(p.shards.map((s) => s.prepare(0, count, T0, 1000)));
-}
-
-function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], workers: number, last?: { signals: number; fills: number }): Workload<Started> {
+function workload(s: Setup, ticks: readonly MarketTick[], last?: { signals: number; fills: number }): Workload<Started> {
   return {
     units: ticks.length,
-    prepare: async () => {
-      const started = await startPipeline(strategies, instruments, workers);
-      await prepareShards(started.pipeline, ticks.length, instruments);
-      return started;
-    },
-    run: ({ pipeline }) => replayInto(pipeline, ticks),
+    prepare: () => start(s, ticks.length),
+    run: ({ pipeline }) => replay(pipeline, ticks),
     cleanup: async ({ pipeline, stop }) => {
       if (last) [last.signals, last.fills] = [pipeline.stats.signals, pipeline.stats.fills];
       await stop();
@@ -97,16 +106,46 @@ function workload(strategies: number, instruments: number, ticks: readonly Marke
 }
 
 /**
- * Replay throughput of the whole embedded pipeline (price caches, strategies, risk, paper fills,
- * portfolio) against the same ticks into the price caches alone (0 strategies), rounds alternating in
- * one process: the ratio says what the trading actors cost on top of moving ticks. `--profile pipeline`
- * writes a CPU profile of one more round of the full pipeline.
+ * The embedded pipeline's throughput, 1,000 strategies over 500 instruments: in one thread and sharded
+ * over one worker per core, against the strategies' bare onTick loop over the same ticks and the
+ * in-process delivery alone, and again with strategies that never signal (what the signal chain costs);
+ * then 2,500 instruments and 5,000 strategies. Rounds alternate in one process (measure.ts).
+ * `--profile pipeline` writes a CPU profile of one more round of the one-thread pipeline.
  */
 export async function benchThroughput(count: number, instruments = 500, strategies = 1000): Promise<ThroughputFigures> {
+  const workers = Math.max(2, availableParallelism());
   const ticks = benchTicks(count, instruments);
+  const largeSize = { instruments: instruments * 5, strategies: strategies * 5 };
+  const largeTicks = benchTicks(count, largeSize.instruments);
   const last = { signals: 0, fills: 0 };
-  const workers = Number(process.env.BENCH_WORKERS ?? 1);
-  const r = await alternate({ cachesOnly: workload(0, instruments, ticks, 1), pipeline: workload(strategies, instruments, ticks, workers, last) });
-  await profiled('pipeline', () => round(workload(strategies, instruments, ticks, workers)));
-  return { ticks: count, instruments, strategies, cachesOnly: r.cachesOnly, pipeline: r.pipeline, ratioToCachesOnly: ratio(r.pipeline, r.cachesOnly), signals: last.signals, fills: last.fills };
+  const base = { strategies, instruments };
+  const r = await alternate({
+    onTick: onTickWorkload(ticks, benchUniverse(instruments, strategies).instances),
+    cachesOnly: workload({ strategies: 0, instruments, workers: 1 }, ticks),
+    oneWorker: workload({ ...base, workers: 1 }, ticks, last),
+    allWorkers: workload({ ...base, workers }, ticks),
+    oneWorkerQuiet: workload({ ...base, workers: 1, quiet: true }, ticks),
+    allWorkersQuiet: workload({ ...base, workers, quiet: true }, ticks),
+    large: workload({ ...largeSize, workers: 1 }, largeTicks),
+  });
+  await profiled('pipeline', () => round(workload({ ...base, workers: 1 }, ticks)));
+  return {
+    ticks: count,
+    instruments,
+    strategies,
+    workers,
+    onTick: r.onTick,
+    cachesOnly: r.cachesOnly,
+    oneWorker: r.oneWorker,
+    allWorkers: r.allWorkers,
+    oneWorkerQuiet: r.oneWorkerQuiet,
+    allWorkersQuiet: r.allWorkersQuiet,
+    large: { ...largeSize, ticks: count, summary: r.large },
+    ratios: { oneWorkerToOnTick: ratio(r.oneWorker, r.onTick), allWorkersToOneWorker: ratio(r.allWorkers, r.oneWorker), largeToOneWorker: ratio(r.large, r.oneWorker), allWorkersQuietToOneWorkerQuiet: ratio(r.allWorkersQuiet, r.oneWorkerQuiet) },
+    signals: last.signals,
+    fills: last.fills,
+    flags: flags(),
+  };
 }
+
+if (import.meta.main) console.log(JSON.stringify(await benchThroughput(Number(process.argv[2] ?? 200_000)), null, 2));

@@ -3,7 +3,7 @@ import { SimMarket } from '../src/feeds/sim.ts';
 import type { StrategyInstance } from '../src/strategies/config.ts';
 import type { Strategy, StrategyContext } from '../src/strategies/sdk.ts';
 import { REFERENCES } from '../tests/unit/reference-strategies.ts';
-import { alternate, flags, profiled, ratio, type Summary } from './measure.ts';
+import { alternate, flags, profiled, ratio, type Summary, type Workload } from './measure.ts';
 import { benchUniverse } from './universe.ts';
 
 export interface OnTickFigures {
@@ -84,6 +84,12 @@ function loop(ticks: readonly MarketTick[], byToken: Map<number, Running[]>): nu
     }
   }
   return signals;
+}
+
+/** The bare onTick loop of `instances` (the built-ins as they are) over `ticks`, as a workload for measure.ts. */
+export function onTickWorkload(ticks: readonly MarketTick[], instances: readonly StrategyInstance[]): Workload<unknown> {
+  const byToken = runners(instances, (s) => s);
+  return { units: ticks.length, run: () => void loop(ticks, byToken) };
 }
 
 /**

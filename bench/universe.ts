@@ -8,9 +8,10 @@ import { STRATEGIES } from '../src/strategies/registry.ts';
 /**
  * The benchmark's market: `instruments` synthetic NSE-like instruments (the shipped catalogue has 48
  * real ones; a benchmark needs 500), 0.05 ticks, reference prices 100-3,000, and `strategies` instances
- * alternating simple_momentum and mean_reversion, each on one instrument.
+ * alternating simple_momentum and mean_reversion, each on one instrument. `quiet`: the same strategies
+ * with thresholds no tick reaches (every tick judged, nothing signalled): the market side alone.
  */
-export function benchUniverse(instruments: number, strategies: number): { catalogue: InstrumentCatalogue; instances: StrategyInstance[]; list: Instrument[] } {
+export function benchUniverse(instruments: number, strategies: number, quiet = false): { catalogue: InstrumentCatalogue; instances: StrategyInstance[]; list: Instrument[] } {
   const random = seededRandom('bench-universe');
   const list: Instrument[] = Array.from({ length: instruments }, (_, i) => ({
     token: 5_000_001 + i,
@@ -29,8 +30,8 @@ export function benchUniverse(instruments: number, strategies: number): { catalo
   const instances: StrategyInstance[] = Array.from({ length: strategies }, (_, i) => {
     const token = list[i % instruments]!.token;
     return i % 2 === 0
-      ? { id: `mom-${i}`, strategy: momentum, instruments: [token], live: false, params: momentum.params.parse({ lookback_period: 20, momentum_threshold: process.env.BENCH_QUIET ? 0.05 : 0.002, position_size: 10 }) }
-      : { id: `mr-${i}`, strategy: meanrev, instruments: [token], live: false, params: meanrev.params.parse({ window: 30, entry_std: process.env.BENCH_QUIET ? 8 : 2, exit_std: 0.5, position_size: 10 }) };
+      ? { id: `mom-${i}`, strategy: momentum, instruments: [token], live: false, params: momentum.params.parse({ lookback_period: 20, momentum_threshold: quiet ? 0.9 : 0.002, position_size: 10 }) }
+      : { id: `mr-${i}`, strategy: meanrev, instruments: [token], live: false, params: meanrev.params.parse({ window: 30, entry_std: quiet ? 1000 : 2, exit_std: 0.5, position_size: 10 }) };
   });
   return { catalogue: new InstrumentCatalogue(list), instances, list };
 }

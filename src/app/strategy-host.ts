@@ -106,8 +106,14 @@ export class StrategyHost {
     return this.queue;
   }
 
-  /** The group's assignment changed: run what is now owned (warmed up first), stop what is not. */
+  /**
+   * The group's assignment changed: run what is now owned (warmed up first), stop what is not. What
+   * this instance no longer owns stops at once, before anything is awaited: the instance it moves to
+   * may start it as soon as it has its own assignment, and a strategy must not run in two places.
+   */
   assign(partitions: readonly number[]): Promise<void> {
+    this.owned = new Set(partitions);
+    for (const id of [...this.running.keys()]) if (!this.owns(id)) this.stopOne(id, 'its partition moved to another instance');
     return this.step('applying an assignment', async () => {
       this.owned = new Set(partitions);
       const records = await this.source.all();
