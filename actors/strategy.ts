@@ -86,15 +86,22 @@ export class StrategyBehaviour implements Behaviour<StrategyActorState, Strategy
   current: StrategyActorState | undefined;
   /** Signals made for the tick in hand: the n-th one's id is derived from the tick's, the strategy's and n. */
   private made = 0;
-  private readonly counts: StrategyCounts;
-  private readonly source: string;
+  /** Made on the first tick, not at spawn: a hundred thousand idle strategies should cost little each. */
+  private countsOf: StrategyCounts | undefined;
 
   constructor(instance: StrategyInstance, env: StrategyActorEnv, start?: StrategyStart) {
     this.instance = instance;
     this.env = env;
     this.start = start;
-    this.counts = env.stats.strategy(instance.id);
-    this.source = `strategy/${instance.id}@${env.instanceId}`;
+  }
+
+  private get counts(): StrategyCounts {
+    return (this.countsOf ??= this.env.stats.strategy(this.instance.id));
+  }
+
+  /** Who made a signal: the strategy, and the instance it runs on. */
+  private get source(): string {
+    return `strategy/${this.instance.id}@${this.env.instanceId}`;
   }
 
   /** A restart after a failure starts afresh: only the first start carries state or warms up. */

@@ -168,6 +168,8 @@ export interface BackpressureFigures {
   readonly heapMbFirstQuarter: number;
   readonly heapMbLastQuarter: number;
   readonly rssMbMax: number;
+  /** The heap's growth from the first quarter to the last may not pass this (asserted). */
+  readonly heapGrowthBoundMb: number;
 }
 
 /**
@@ -206,7 +208,7 @@ export async function benchBackpressure(brokers: string, sent: number, bound: nu
   await sys.stop();
   const q = Math.max(1, Math.floor(samples.length / 4));
   const avg = (xs: typeof samples) => +(xs.reduce((a, s) => a + s.heap, 0) / xs.length).toFixed(1);
-  return {
+  const figures = {
     messages: count,
     mailboxBound: bound,
     maxPendingSeen: maxPending,
@@ -214,8 +216,23 @@ export async function benchBackpressure(brokers: string, sent: number, bound: nu
     heapMbFirstQuarter: avg(samples.slice(0, q)),
     heapMbLastQuarter: avg(samples.slice(-q)),
     rssMbMax: +Math.max(...samples.map((s) => s.rss)).toFixed(1),
+    heapGrowthBoundMb: HEAP_GROWTH_BOUND_MB,
   };
+  // What backpressure promises, checked: the mailbox never passes its bound, and a consumer held back
+  // for the whole run does not pile records up in memory (the heap's last quarter against its first).
+  if (figures.maxPendingSeen > bound) throw new Error(`backpressure: a mailbox held ${figures.maxPendingSeen} messages, past its bound of ${bound}`);
+  if (figures.heapMbLastQuarter - figures.heapMbFirstQuarter > HEAP_GROWTH_BOUND_MB) {
+    throw new Error(`backpressure: the heap grew ${(figures.heapMbLastQuarter - figures.heapMbFirstQuarter).toFixed(1)} MB from the run's first quarter to its last, past the bound of ${HEAP_GROWTH_BOUND_MB} MB`);
+  }
+  return figures;
 }
+
+/**
+ * How far the heap may grow over a backpressure run: what the bounded mailbox (1,000 ticks of about 1 KB)
+ * and the consumer's fetched batches can hold at once, with room for V8's own variation; a consumer that
+ * did not pause would hold the whole topic (tens of MB).
+ */
+const HEAP_GROWTH_BOUND_MB = 16;
 
 // `node bench/kafka.bench.ts [sent]`: the consumer comparison alone, on a test broker of its own.
 if (import.meta.main) {

@@ -10,6 +10,8 @@ export interface MemoryFigures {
   readonly bytesPerIdleStrategyActor: number;
   readonly bytesPerRawNactActor: number;
   readonly idleActorsSpawned: number;
+  /** Time to spawn them all (wired into routing), ms. */
+  readonly idleSpawnMs: number;
 }
 
 /** Runs bench/memory-child.ts in its own process, so resident size is that workload's alone. */

@@ -14,13 +14,15 @@ import { TickPublisher } from '../src/feeds/publisher.ts';
 import { SimMarket } from '../src/feeds/sim.ts';
 import { rootLogger } from '../src/log.ts';
 import { InstrumentCatalogue } from '../src/market/instruments.ts';
+import { alternate, ratio, type Summary, type Workload } from './measure.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
 
 export interface PersistenceFigures {
   readonly ticks: number;
   readonly strategies: number;
-  readonly withoutLedgerTicksPerSec: number;
-  readonly withLedgerTicksPerSec: number;
+  readonly withoutLedger: Summary;
+  readonly withLedger: Summary;
+  /** withLedger / withoutLedger, medians of the same run. */
   readonly ratio: number;
   /** Ledger rows written in the last round with the ledger (verdicts, orders, fills). */
   readonly ledgerRows: number;
@@ -30,64 +32,65 @@ export interface PersistenceFigures {
 
 const quietLog = rootLogger.child({ bench: 'persistence' }, { level: 'warn' });
 
-/** The embedded pipeline over `ticks`, with its ledger in a fresh PGlite folder or with none. */
-async function replay(strategies: number, instruments: number, ticks: readonly MarketTick[], withLedger: boolean): Promise<{ secs: number; rows: number }> {
+interface Running {
+  readonly pipeline: Pipeline;
+  readonly close: () => Promise<number>;
+}
+
+/** The embedded pipeline (one thread), with its ledger in a fresh PGlite folder or with none. */
+async function open(strategies: number, instruments: number, withLedger: boolean): Promise<Running> {
   const { catalogue, instances } = benchUniverse(instruments, strategies);
   const config = benchConfig();
   const dir = mkdtempSync(join(tmpdir(), 'ap-bench-db-'));
   const db = withLedger ? await Database.open({ enabled: true, url: null, dir }, quietLog) : undefined;
-  try {
-    await db?.migrate();
-    const store = db ? new DbChainStore(db, systemClock, quietLog) : undefined;
-    const system = systemFor(config, systemClock, quietLog, (e) => {
-      throw e;
-    }, new MemoryTransport(config.memoryBus));
-    const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, ...(store ? { store } : {}) });
-    const publisher = new TickPublisher(system.producer, systemClock, 'bench');
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < ticks.length; i += 5000) await publisher.publish(ticks.slice(i, i + 5000));
+  await db?.migrate();
+  const store = db ? new DbChainStore(db, systemClock, quietLog) : undefined;
+  const system = systemFor(config, systemClock, quietLog, (e) => {
+    throw e;
+  }, new MemoryTransport(config.memoryBus));
+  const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, ...(store ? { store } : {}) });
+  return {
+    pipeline,
+    close: async () => {
+      await pipeline.quiet(100);
+      pipeline.stop();
+      await system.stop();
+      store?.close();
+      const rows = db ? Number(((await db.em().execute('select count(*)::int as n from ledger_entry')) as Array<{ n: number }>)[0]!.n) : 0;
+      await db?.close();
+      rmSync(dir, { recursive: true, force: true });
+      return rows;
+    },
+  };
+}
+
+function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], withLedger: boolean, rows: { n: number }): Workload<Running> {
+  return {
+    units: ticks.length,
+    prepare: () => open(strategies, instruments, withLedger),
     // Done when every tick is handled and everything it caused is written and published.
-    while (pipeline.ticks < ticks.length || !pipeline.idle) await new Promise((r) => setImmediate(r));
-    await pipeline.quiet(100);
-    const secs = Number(process.hrtime.bigint() - start) / 1e9 - 0.1;
-    pipeline.stop();
-    await system.stop();
-    store?.close();
-    const rows = db ? Number(((await db.em().execute('select count(*)::int as n from ledger_entry')) as Array<{ n: number }>)[0]!.n) : 0;
-    return { secs, rows };
-  } finally {
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    run: async ({ pipeline }) => {
+      for (let i = 0; i < ticks.length; i += 5000) await pipeline.direct!.publish(ticks.slice(i, i + 5000));
+      while (pipeline.ticks < ticks.length || !pipeline.idle) await new Promise((r) => setImmediate(r));
+    },
+    cleanup: async (r) => {
+      rows.n = await r.close();
+    },
+  };
 }
 
 /**
  * The write path's cost: the same ticks through the same embedded pipeline with the ledger on PGlite (every
- * verdict, order and fill written before it is published) and without, alternating, best round each.
+ * verdict, order and fill written before it is published) and without, rounds alternating (measure.ts).
  */
 export async function benchPersistence(count: number, instruments = 500, strategies = 1000): Promise<PersistenceFigures> {
   const { list } = benchUniverse(instruments, 0);
   const market = new SimMarket(list, 'bench-ticks', 0.0008);
   const t0 = Date.UTC(2025, 7, 11, 4, 0);
   const ticks = Array.from({ length: count }, (_, i) => market.tick(t0 + i));
-  let without = Infinity;
-  let withLedger = Infinity;
-  let rows = 0;
-  for (let round = 0; round < 2; round++) {
-    without = Math.min(without, (await replay(strategies, instruments, ticks, false)).secs);
-    const r = await replay(strategies, instruments, ticks, true);
-    withLedger = Math.min(withLedger, r.secs);
-    rows = r.rows;
-  }
-  return {
-    ticks: count,
-    strategies,
-    withoutLedgerTicksPerSec: Math.round(count / without),
-    withLedgerTicksPerSec: Math.round(count / withLedger),
-    ratio: +(without / withLedger).toFixed(3),
-    ledgerRows: rows,
-    addToFirstTickMs: await addToFirstTick(5),
-  };
+  const rows = { n: 0 };
+  const r = await alternate({ withoutLedger: workload(strategies, instruments, ticks, false, { n: 0 }), withLedger: workload(strategies, instruments, ticks, true, rows) });
+  return { ticks: count, strategies, withoutLedger: r.withoutLedger, withLedger: r.withLedger, ratio: ratio(r.withLedger, r.withoutLedger), ledgerRows: rows.n, addToFirstTickMs: await addToFirstTick(5) };
 }
 
 /**

@@ -2,44 +2,65 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startMockBroker } from '../tests/broker/mock-broker.ts';
 import { benchActors } from './actors.bench.ts';
+import { benchCodec } from './codec.bench.ts';
 import { benchBackpressure, benchKafka } from './kafka.bench.ts';
 import { benchLatency } from './latency.bench.ts';
+import { flags } from './measure.ts';
 import { benchMemory } from './memory.bench.ts';
 import { benchPersistence } from './persistence.bench.ts';
 import { benchThroughput } from './pipeline.bench.ts';
+import { report, type Results } from './report.ts';
+import { benchOnTick } from './strategies.bench.ts';
 
 /**
- * `npm run bench`: every figure is measured against a baseline in the same run (the machines are shared
- * and noisy, so only same-run ratios mean anything). Writes bench/results/latest.json and docs/benchmarks.md.
+ * `npm run bench`: every figure is the median of at least five timed rounds after a warm-up, with its
+ * min and max, GC share and bytes allocated, against a baseline measured in the same run (the machines
+ * are shared and noisy, so only same-run ratios mean anything). Writes bench/results/latest.json and
+ * docs/benchmarks.md. `--quick`: fewer ticks and records (a smoke run). `--profile <phase>`: a CPU
+ * profile of that phase in bench/results/<phase>.cpuprofile (pipeline, strategies, latency).
  */
 const quick = process.argv.includes('--quick');
 const broker = await startMockBroker(1);
+const phase = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
+  const t = Date.now();
+  const r = await f();
+  console.error(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  return r;
+};
 try {
-  const single = await benchActors(1, quick ? 50_000 : 300_000);
-  const many = await benchActors(1_000, quick ? 50 : 300);
-  const kafka = await benchKafka(broker.bootstrap, quick ? 20_000 : 100_000, 8);
-  const backpressure = await benchBackpressure(broker.bootstrap, quick ? 20_000 : 60_000, 1_000);
-  // Latency first of the pipeline phases: it should not inherit the heap the throughput phase leaves behind.
-  const latency = await benchLatency(broker.bootstrap, 10_000, quick ? 4 : 10);
-  const memory = benchMemory();
-  const throughput = await benchThroughput(quick ? 50_000 : 100_000);
-  const persistence = await benchPersistence(quick ? 20_000 : 50_000);
-  const results = {
+  // Latency first of the pipeline phases: it should not inherit the heap the throughput phases leave behind.
+  const latency = await phase('tick-to-fill latency', () => benchLatency(broker.bootstrap, 10_000, quick ? 4 : 10));
+  const throughput = await phase('pipeline throughput', () => benchThroughput(quick ? 50_000 : 200_000));
+  const strategies = await phase('strategies', () => benchOnTick(quick ? 50_000 : 100_000));
+  const memory = await phase('memory', () => benchMemory());
+  const actors = await phase('actors', async () => ({
+    oneActor: await benchActors(1, quick ? 50_000 : 300_000),
+    thousandActors: await benchActors(1_000, quick ? 50 : 300),
+    thousandActorsFourPerTurn: await benchActors(1_000, quick ? 40 : 300, 4),
+  }));
+  const codec = await phase('codec', () => benchCodec(quick ? 5_000 : 20_000));
+  const kafka = await phase('kafka', () => benchKafka(broker.bootstrap, quick ? 20_000 : 100_000, 8));
+  const backpressure = await phase('backpressure', () => benchBackpressure(broker.bootstrap, quick ? 20_000 : 60_000, 1_000));
+  const persistence = await phase('persistence', () => benchPersistence(quick ? 20_000 : 50_000));
+  const cpus = os.cpus();
+  const results: Results = {
     at: new Date().toISOString(),
-    machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) },
-    actors: { oneActor: single, thousandActors: many, target: 'supervised >= 0.8 x raw nact' },
-    kafka: { ...kafka, target: 'consumer actor -> target actors >= 0.7 x raw kafkajs eachBatch' },
-    backpressure: { ...backpressure, target: 'maxPendingSeen <= mailboxBound; heap flat' },
-    pipelineThroughput: { ...throughput, target: 'pipelineTicksPerSec >= 1,000,000 (1,000 strategies, 500 instruments, in-process bus)' },
-    persistence: { ...persistence, target: 'withLedgerTicksPerSec >= 0.8 x withoutLedgerTicksPerSec (PGlite); addToFirstTickMs.max < 1,000' },
-    memory: { ...memory, target: 'rss <= 300 MB with 1,000 strategies; <= 2,048 bytes per additional idle strategy actor' },
-    tickToFill: { ...latency, target: 'tickToFillP99Ms <= 2 x floorP99Ms (floor = 4 x raw kafkajs hop)' },
+    machine: { node: process.version, cpus: cpus.length, cpu: cpus[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), flags: flags() },
+    throughput,
+    strategies,
+    memory,
+    actors,
+    codec,
+    kafka,
+    backpressure,
+    tickToFill: latency,
+    persistence,
   };
   mkdirSync('bench/results', { recursive: true });
   mkdirSync('docs', { recursive: true });
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync('docs/benchmarks.md', report(results));
-  console.log(JSON.stringify(results, null, 2));
+  console.log(report(results));
 } catch (e) {
   console.error(e);
   process.exitCode = 1;
@@ -48,93 +69,3 @@ try {
   // A failed phase can leave a kafkajs client connected; the figures are written, so end here.
   process.exit();
 }
-
-function report(r: Results): string {
-  const pct = (x: number) => `${x.toFixed(2)}x`;
-  return `# Benchmarks
-
-Generated by \`npm run bench\` at ${r.at} on Node ${r.machine.node}, ${r.machine.cpus} cores (${r.machine.cpu}).
-Raw figures: \`bench/results/latest.json\`. Each comparison runs both sides in the same process, alternating,
-and keeps each side's best round.
-
-## Actor layer vs raw nact
-Workload: stateful actors that count; messages sent one by one. Raw: \`nact.dispatch\` of a number.
-Supervised: \`ActorRef.tell\` on a supervised cell (a Delivery per message: origin, ack, attempt count,
-pending count for backpressure, failure held for the supervisor). A cell queues deliveries in its own inbox
-and drains all of them on one nact message, where raw nact spends a setImmediate (one event-loop turn) per
-message; that is why the supervised side can be several times faster, not slower.
-
-| actors | messages | raw nact msg/s | supervised msg/s | ratio (target >= 0.8) |
-|---|---|---|---|---|
-| 1 | ${r.actors.oneActor.messages} | ${r.actors.oneActor.rawNactPerSec} | ${r.actors.oneActor.supervisedPerSec} | ${pct(r.actors.oneActor.ratio)} |
-| 1,000 | ${r.actors.thousandActors.messages} | ${r.actors.thousandActors.rawNactPerSec} | ${r.actors.thousandActors.supervisedPerSec} | ${pct(r.actors.thousandActors.ratio)} |
-
-## Kafka bus vs raw kafkajs (test broker on loopback)
-${r.kafka.messages} market_tick records over ${r.kafka.instruments} keys, read from the beginning by a new group.
-Raw: kafkajs \`eachBatch\`, \`JSON.parse\` of each value, count. Consumer actor: the same records decoded and
-validated by zod, routed by key to ${r.kafka.instruments} target actors in per-actor batches, offsets tracked
-and committed after processing. Timed from the first record seen to the last.
-
-| raw kafkajs msg/s | consumer actor -> targets msg/s | ratio (target >= 0.7) |
-|---|---|---|
-| ${r.kafka.rawKafkajsPerSec} | ${r.kafka.consumerActorPerSec} | ${pct(r.kafka.ratio)} |
-
-## Backpressure
-${r.backpressure.messages} records into one actor that spends ~20 us per message, mailbox bound ${r.backpressure.mailboxBound}.
-
-| max mailbox seen | partition pauses | heap MB, first quarter | heap MB, last quarter | max RSS MB |
-|---|---|---|---|---|
-| ${r.backpressure.maxPendingSeen} | ${r.backpressure.pauses} | ${r.backpressure.heapMbFirstQuarter} | ${r.backpressure.heapMbLastQuarter} | ${r.backpressure.rssMbMax} |
-
-## Trading pipeline throughput (in-process bus)
-${r.pipelineThroughput.ticks} simulated ticks (depth included) over ${r.pipelineThroughput.instruments} instruments, published as fast as the
-pipeline takes them. Full: price caches, ${r.pipelineThroughput.strategies} strategies (simple_momentum and mean_reversion, one instrument each),
-risk, paper execution, portfolio. Baseline, same run and same ticks: the bus into the price caches alone.
-Timed from the first publish until every tick is taken and nothing is in flight; best of two rounds each.
-
-| price caches alone ticks/s | full pipeline ticks/s | ratio | signals | fills | target |
-|---|---|---|---|---|---|
-| ${r.pipelineThroughput.cachesOnly.perSec.median} | ${r.pipelineThroughput.pipeline.perSec.median} | ${pct(r.pipelineThroughput.ratioToCachesOnly)} | ${r.pipelineThroughput.signals} | ${r.pipelineThroughput.fills} | >= 1,000,000 ticks/s |
-
-## The ledger's cost (embedded PGlite)
-${r.persistence.ticks} ticks through the same embedded pipeline (${r.persistence.strategies} strategies), with every verdict, order and fill
-written to a PGlite database before it is published, and without a database; alternating, best of two
-rounds each. Then, on a running embedded system with ticks flowing, ${r.persistence.addToFirstTickMs.runs} strategies added one after another
-through the operation \`alpha-panda strategies add\` runs: the time from the add to the first tick its actor handles.
-
-| without ledger ticks/s | with ledger ticks/s | ratio (target >= 0.8) | ledger rows | add to first tick, median / max ms (target < 1,000) |
-|---|---|---|---|---|
-| ${r.persistence.withoutLedgerTicksPerSec} | ${r.persistence.withLedgerTicksPerSec} | ${pct(r.persistence.ratio)} | ${r.persistence.ledgerRows} | ${r.persistence.addToFirstTickMs.median} / ${r.persistence.addToFirstTickMs.max} |
-
-## Memory (child process, \`--expose-gc\`)
-1,000 strategies over 500 instruments. Resident size at a steady 10,000 ticks/s for 5 s, and after 50,000 more
-ticks as fast as possible. Then ${r.memory.idleActorsSpawned} more strategy actors spawned idle (wired into routing, never sent a tick):
-heap growth per actor after GC, against raw nact actors spawned in the same process.
-
-| RSS MB, steady | heap MB, steady | RSS MB, after fast replay | bytes per idle strategy actor | bytes per raw nact actor |
-|---|---|---|---|---|
-| ${r.memory.rssMbSteady10kTicksPerSec} | ${r.memory.heapUsedMbSteady} | ${r.memory.rssMbAfterFastReplay} | ${r.memory.bytesPerIdleStrategyActor} | ${r.memory.bytesPerRawNactActor} |
-
-## Tick-to-fill latency over the test broker
-${r.tickToFill.ticksPerSec} ticks/s for ${r.tickToFill.seconds} s (after 2 s of warm-up) through ${r.tickToFill.strategies} strategies; consumers' maxWaitTimeInMs
-${r.tickToFill.maxWaitTimeMs}. A tick reaches a fill in four hops (market.ticks, signals.raw, signals.validated, orders.filled);
-the floor is 4 x a raw kafkajs produce-to-consume hop measured in the same run at the same maxWait.
-
-| raw hop p50 / p99 ms | floor p50 / p99 ms | tick-to-fill p50 / p99 ms | p99 / floor p99 (target <= 2) | fills timed |
-|---|---|---|---|---|
-| ${r.tickToFill.rawHopP50Ms} / ${r.tickToFill.rawHopP99Ms} | ${r.tickToFill.floorP50Ms} / ${r.tickToFill.floorP99Ms} | ${r.tickToFill.tickToFillP50Ms} / ${r.tickToFill.tickToFillP99Ms} | ${r.tickToFill.p99OverFloor} | ${r.tickToFill.fills} |
-
-Since the tick, by stage (p50 / p99 ms): ${Object.entries(r.tickToFill.sinceTickByStage).map(([k, v]) => `${k} ${v.p50Ms} / ${v.p99Ms}`).join('; ')}.
-`;
-}
-type Results = {
-  at: string;
-  machine: { node: string; cpus: number; cpu: string | undefined; memGiB: number };
-  actors: { oneActor: Awaited<ReturnType<typeof benchActors>>; thousandActors: Awaited<ReturnType<typeof benchActors>> };
-  kafka: Awaited<ReturnType<typeof benchKafka>>;
-  backpressure: Awaited<ReturnType<typeof benchBackpressure>>;
-  pipelineThroughput: Awaited<ReturnType<typeof benchThroughput>>;
-  persistence: Awaited<ReturnType<typeof benchPersistence>>;
-  memory: ReturnType<typeof benchMemory>;
-  tickToFill: Awaited<ReturnType<typeof benchLatency>>;
-};

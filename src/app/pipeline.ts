@@ -152,6 +152,7 @@ export class Pipeline {
   private readonly byInstrument = new Map<number, Array<{ readonly ref: Ref; readonly single: boolean }>>();
   private readonly targets = new Map<number, readonly Ref[]>();
   private readonly directTargets = new Map<number, TickTargets>();
+  private readonly routes = new Map<boolean, BrokerNamespace[]>();
   /**
    * On the in-process bus, ticks from a feed in this process go straight to the price caches and
    * strategies (src/bus/direct); on Kafka every tick comes through the log.
@@ -416,13 +417,12 @@ export class Pipeline {
   }
 
   /** Spawns a strategy actor; its instruments' ticks reach it from the next batch on. */
-  addStrategy(instance: StrategyInstance, start: StrategyStart = {}): HostedStrategy {
+  addStrategy(instance: StrategyInstance, start?: StrategyStart): HostedStrategy {
     if (this.strategies.has(instance.id)) throw new ConfigError([`strategy '${instance.id}' is already running`]);
-    const { config } = this.options;
-    const namespaces = namespacesFor(instance.live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns));
+    const namespaces = this.namespacesOf(instance.live);
     if (this.shards.length > 0) return this.addToShard(instance, namespaces, start);
     const ledger = this.ledgerOf(instance.id);
-    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: config.trading.squareOffAt, instanceId: this.options.instanceId, probes: this.options.system.probes }, start);
+    const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: this.options.config.trading.squareOffAt, instanceId: this.options.instanceId, probes: this.options.system.probes }, start);
     const ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
     this.strategies.set(instance.id, { instance, ref, behaviour });
     const single = new Set(instance.instruments).size === 1;
@@ -441,11 +441,11 @@ export class Pipeline {
    * a strategy's other instruments' ticks go to its shard too). Only the registry's strategies run in a
    * shard: a worker thread builds the strategy from its type name.
    */
-  private addToShard(instance: StrategyInstance, namespaces: BrokerNamespace[], start: StrategyStart): HostedStrategy {
+  private addToShard(instance: StrategyInstance, namespaces: BrokerNamespace[], start: StrategyStart | undefined): HostedStrategy {
     const type = instance.strategy.name;
     if (STRATEGIES.get(type) !== instance.strategy) throw new ConfigError([`strategy '${instance.id}': its type '${type}' is not the registry's, and only the registry's strategies run in worker threads (set workers to 1 to run it)`]);
     const shard = this.shards[partitionOf(String(instance.instruments[0]), this.shards.length)]!;
-    shard.spawn({ id: instance.id, type, params: instance.params, instruments: instance.instruments, live: instance.live, namespaces }, this.ledgerOf(instance.id).snapshot(), start.carried === IN_SHARD);
+    shard.spawn({ id: instance.id, type, params: instance.params, instruments: instance.instruments, live: instance.live, namespaces }, this.ledgerOf(instance.id).snapshot(), start?.carried === IN_SHARD);
     const hosted: HostedStrategy = { instance, current: { strategy: IN_SHARD } };
     this.placements++;
     this.strategies.set(instance.id, { instance, ref: shard as unknown as ActorRef<StrategyMessage>, behaviour: hosted, shard });
@@ -457,6 +457,14 @@ export class Pipeline {
       this.directTargets.delete(token);
     }
     return hosted;
+  }
+
+  /** Where a strategy's signals go (paper, and live when it may trade live): one array per answer, shared. */
+  private namespacesOf(live: boolean): BrokerNamespace[] {
+    const { config } = this.options;
+    let list = this.routes.get(live);
+    if (!list) this.routes.set(live, (list = namespacesFor(live, { paperEnabled: config.trading.paperEnabled, liveEnabled: config.trading.liveEnabled }).filter((ns) => this.namespaces.includes(ns))));
+    return list;
   }
 
   /** Stops a strategy actor; ticks already in its mailbox are dead-lettered, not lost. */

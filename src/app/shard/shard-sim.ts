@@ -24,6 +24,7 @@ export class ShardSim {
   private mine: readonly boolean[] = [];
   private owned: readonly boolean[] = [];
   private lanes: readonly Instrument[] = [];
+  private seed = '';
   private next = 0;
   private base = '';
   private source = 'feed/sim';
@@ -39,8 +40,12 @@ export class ShardSim {
 
   /** The lanes as they are now (the same list, longer once strategies are added). */
   setLanes(l: SimLanes): void {
-    if (!this.market) this.market = new SimMarket(l.instruments as Instrument[], l.seed, l.volatility);
-    else for (const i of l.instruments) this.market.add(i);
+    // Another seed is another market, from its first tick; the same one goes on (new lanes joining last).
+    if (!this.market || l.seed !== this.seed) {
+      this.market = new SimMarket(l.instruments as Instrument[], l.seed, l.volatility);
+      this.seed = l.seed;
+      this.next = 0;
+    } else for (const i of l.instruments) this.market.add(i);
     this.lanes = l.instruments;
     this.mine = l.mine;
     this.owned = l.owned;
