@@ -50,7 +50,7 @@ writes a CPU profile of that phase to \`bench/results/<phase>.cpuprofile\`.
 ## Embedded pipeline throughput
 ${int(t.ticks)} simulated ticks (depth included) over ${t.instruments} instruments, ${t.strategies} strategies (simple_momentum and
 mean_reversion alternating, one instrument each), in-process bus, paper trading, no database. Each round
-starts a new pipeline, warms it up with ${int(50_000)} ticks of another walk (a worker thread is a fresh V8
+starts a new pipeline, warms it up with ${int(200_000)} ticks of another walk (a worker thread is a fresh V8
 isolate: its first ticks run unoptimised), then times the hand-over of every tick until all is handled,
 outcomes included. One worker: the whole pipeline in the main thread, the feed handing each block of 5,000
 ticks straight to the actors. All workers (${t.workers}): the market side (price caches, strategies) sharded by
