@@ -1,4 +1,5 @@
 import type { ActorFigures } from './actors.bench.ts';
+import type { ChainFigures } from './chain.bench.ts';
 import type { CodecFigures } from './codec.bench.ts';
 import type { BackpressureFigures, KafkaFigures } from './kafka.bench.ts';
 import type { LatencyFigures } from './latency.bench.ts';
@@ -12,6 +13,7 @@ export interface Results {
   readonly at: string;
   readonly machine: { readonly node: string; readonly cpus: number; readonly cpu: string | undefined; readonly memGiB: number; readonly flags: readonly string[] };
   readonly throughput: ThroughputFigures;
+  readonly chain: ChainFigures;
   readonly strategies: OnTickFigures;
   readonly memory: MemoryFigures;
   readonly actors: { readonly oneActor: ActorFigures; readonly thousandActors: ActorFigures; readonly thousandActorsFourPerTurn: ActorFigures };
@@ -76,6 +78,20 @@ Signals per round: ${int(t.signals)}, fills ${int(t.fills)} (one signal per ${Ma
 - allocation per tick in the one-worker pipeline < 1 KB: ${verdict(t.oneWorker.bytesPerUnit.median < 1024, `${int(t.oneWorker.bytesPerUnit.median)} B`, '1,024 B')}; quiet ${int(t.oneWorkerQuiet.bytesPerUnit.median)} B
 - ${int(t.large.instruments)} instruments with ${int(t.large.strategies)} strategies >= 0.8x the ${t.instruments}-instrument figure: ${verdict(t.ratios.largeToOneWorker >= 0.8, x2(t.ratios.largeToOneWorker), '0.80x')}
 - all workers over one worker: ${x2(t.ratios.allWorkersToOneWorker)}; quiet ${x2(t.ratios.allWorkersQuietToOneWorkerQuiet)}
+
+## The signal chain
+${int(r.chain.signals)} signals put on \`paper.signals.raw\` as strategies put them, through the paper chain in process: risk's
+verdict, the paper fill with its charges, the portfolio, and back to the strategies' ledgers and the
+dashboard's feed (four events, nine deliveries), no strategy running. The chain is single-writer: one
+thread, whatever the number of workers.
+
+| signals/s | µs per signal | GC | bytes per signal |
+|---|---|---|---|
+| ${range(r.chain.chain.perSec)} | ${r.chain.usPerSignal} | ${pct(r.chain.chain.gcShare.median)} | ${int(r.chain.chain.bytesPerUnit.median)} |
+
+At the pipeline benchmark's rate (one signal every ${Math.round(t.ticks / Math.max(1, t.signals))} ticks) the chain alone allows at most
+${int(1e6 / (r.chain.usPerSignal * (t.signals / t.ticks)))} ticks/s, before any tick is handled: that, not the market side, bounds the
+figures above (the quiet rows are the market side without it).
 
 ## Strategies alone
 The bare loop a strategy actor's tick comes down to, ${int(r.strategies.ticks)} ticks, ${r.strategies.callsPerTick} onTick calls a tick: the

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startMockBroker } from '../tests/broker/mock-broker.ts';
 import { benchActors } from './actors.bench.ts';
+import { benchChain } from './chain.bench.ts';
 import { benchCodec } from './codec.bench.ts';
 import { benchBackpressure, benchKafka } from './kafka.bench.ts';
 import { benchLatency } from './latency.bench.ts';
@@ -31,6 +32,7 @@ try {
   // Latency first of the pipeline phases: it should not inherit the heap the throughput phases leave behind.
   const latency = await phase('tick-to-fill latency', () => benchLatency(broker.bootstrap, 10_000, quick ? 4 : 10));
   const throughput = await phase('pipeline throughput', () => benchThroughput(quick ? 50_000 : 200_000));
+  const chain = await phase('signal chain', () => benchChain(quick ? 5_000 : 20_000));
   const strategies = await phase('strategies', () => benchOnTick(quick ? 50_000 : 100_000));
   const memory = await phase('memory', () => benchMemory());
   const actors = await phase('actors', async () => ({
@@ -47,6 +49,7 @@ try {
     at: new Date().toISOString(),
     machine: { node: process.version, cpus: cpus.length, cpu: cpus[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), flags: flags() },
     throughput,
+    chain,
     strategies,
     memory,
     actors,

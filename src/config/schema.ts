@@ -38,7 +38,7 @@ export const Config = z
      * Worker threads the embedded pipeline's market side (price caches, strategies) is sharded over by
      * instrument: 'auto' is one per core on the in-process bus and 1 on Kafka (which scales by instances).
      */
-    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]),
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)], { error: 'auto, or a whole number of threads from 1 to 64' }),
     /** How long a stop (Ctrl-C, SIGTERM, --duration) may take before the process exits anyway. */
     shutdownTimeoutMs: z.number().int().positive(),
     memoryBus: z.strictObject({ partitions: z.number().int().positive(), maxBatch: z.number().int().positive(), retention: z.number().int().positive() }),

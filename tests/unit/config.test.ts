@@ -33,6 +33,13 @@ describe('configuration', () => {
     }
   });
 
+  it('takes workers as auto or a number of threads, and names what it expects otherwise', () => {
+    expect(loadConfig({}).workers).toBe('auto');
+    expect(loadConfig({ ALPHA_PANDA_WORKERS: '3' }).workers).toBe(3);
+    expect(() => loadConfig({ ALPHA_PANDA_WORKERS: 'many' })).toThrow(/ALPHA_PANDA_WORKERS \(workers\): auto, or a whole number of threads from 1 to 64, got "many"/);
+    expect(() => loadConfig({ ALPHA_PANDA_WORKERS: '0' })).toThrow(/ALPHA_PANDA_WORKERS \(workers\): .*>=1, got 0/);
+  });
+
   it('refuses a low-water mark at or above the mailbox bound', () => {
     expect(() => loadConfig({ ALPHA_PANDA_CONSUMER__MAILBOX_LOW_WATER: '5000' })).toThrow(/mailboxLowWater must be below mailboxBound/);
   });
