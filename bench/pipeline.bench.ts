@@ -27,6 +27,10 @@ export interface ThroughputFigures {
   /** Both again with strategies that never signal: the market side's own capacity, without the signal chain. */
   readonly oneWorkerQuiet: Summary;
   readonly allWorkersQuiet: Summary;
+  /** Sharded and quiet, the ticks handed to the workers by the main thread: what any feed but the simulator costs sharded. */
+  readonly allWorkersFedQuiet: Summary;
+  /** GC share and bytes per tick are the main thread's (a worker's heap is its own). */
+  readonly gcAndAllocation: 'main thread';
   /** 2,500 instruments and 5,000 strategies, one thread: against oneWorker, how the pipeline scales with the universe. */
   readonly large: { readonly instruments: number; readonly strategies: number; readonly ticks: number; readonly summary: Summary };
   readonly ratios: { readonly oneWorkerToOnTick: number; readonly allWorkersToOneWorker: number; readonly largeToOneWorker: number; readonly allWorkersQuietToOneWorkerQuiet: number };
@@ -64,6 +68,8 @@ interface Setup {
   readonly instruments: number;
   readonly workers: number;
   readonly quiet?: boolean;
+  /** Sharded, but the ticks handed to the workers by the main thread (as any feed but the simulator's are). */
+  readonly fedFromMain?: boolean;
 }
 
 /** An embedded pipeline (in-process bus, no database); sharded, each shard makes and holds its share of the ticks. */
@@ -81,17 +87,18 @@ async function start(s: Setup, ticks: number): Promise<Started> {
   // under half the speed of the rest, measured): every pipeline, sharded or not, first takes the same
   // untimed ticks of another walk, stamped just before the timed ones.
   const warm = T0 - WARM_UP;
-  if (pipeline.shards.length > 0) {
-    pipeline.simulateLanes(list, { seed: WARM_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
-    await Promise.all(pipeline.shards.map((shard) => shard.step(0, WARM_UP, warm, 1000)));
+  const shards = s.fedFromMain ? undefined : pipeline.shards;
+  if (shards) {
+    shards.simulate(list, { seed: WARM_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
+    await Promise.all(shards.links.map((shard) => shard.step(0, WARM_UP, warm, 1000)));
     // The shards make their share of benchTicks (the same simulator, seed and stamps) before the clock starts.
-    pipeline.simulateLanes(list, { seed: TICK_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
-    await Promise.all(pipeline.shards.map((shard) => shard.prepare(0, ticks, T0, 1000)));
+    shards.simulate(list, { seed: TICK_SEED, volatility: TICK_VOLATILITY, base: randomUUID(), source: 'bench' });
+    await Promise.all(shards.links.map((shard) => shard.prepare(0, ticks, T0, 1000)));
   } else {
     const market = new SimMarket(list, WARM_SEED, TICK_VOLATILITY);
     for (let i = 0; i < WARM_UP; i += 5000) await pipeline.direct!.publish(Array.from({ length: 5000 }, (_, k) => market.tick(warm + i + k)));
   }
-  while (pipeline.ticks < WARM_UP || !pipeline.idle) await new Promise((r) => setTimeout(r, 1));
+  while (pipeline.ticks < WARM_UP || !pipeline.settledNow) await new Promise((r) => setTimeout(r, 1));
   return {
     pipeline,
     before: pipeline.ticks,
@@ -106,19 +113,19 @@ async function start(s: Setup, ticks: number): Promise<Started> {
 }
 
 /** Every tick handed over (5,000 at a time, as a feed in the process does, or by the shards) and all handled, outcomes included. */
-async function replay(p: Pipeline, ticks: readonly MarketTick[], before: number): Promise<void> {
-  if (p.shards.length > 0) await Promise.all(p.shards.map((s) => s.go()));
+async function replay(p: Pipeline, ticks: readonly MarketTick[], before: number, fedFromMain: boolean): Promise<void> {
+  if (p.shards && !fedFromMain) await Promise.all(p.shards.links.map((s) => s.go()));
   else for (let i = 0; i < ticks.length; i += 5000) await p.direct!.publish(ticks.slice(i, i + 5000));
   // Looked at every millisecond, not every turn: a main thread spinning on setImmediate takes a core
   // from the workers it waits for (it halved the sharded figures on two cores).
-  while (p.ticks < before + ticks.length || !p.idle) await new Promise((r) => setTimeout(r, 1));
+  while (p.ticks < before + ticks.length || !p.settledNow) await new Promise((r) => setTimeout(r, 1));
 }
 
 function workload(s: Setup, ticks: readonly MarketTick[], last?: { signals: number; fills: number }): Workload<Started> {
   return {
     units: ticks.length,
     prepare: () => start(s, ticks.length),
-    run: ({ pipeline, before }) => replay(pipeline, ticks, before),
+    run: ({ pipeline, before }) => replay(pipeline, ticks, before, s.fedFromMain === true),
     cleanup: async ({ pipeline, stop, counts: before }) => {
       if (last) [last.signals, last.fills] = [pipeline.stats.signals - before.signals, pipeline.stats.fills - before.fills];
       await stop();
@@ -147,6 +154,7 @@ export async function benchThroughput(count: number, instruments = 500, strategi
     allWorkers: workload({ ...base, workers }, ticks),
     oneWorkerQuiet: workload({ ...base, workers: 1, quiet: true }, ticks),
     allWorkersQuiet: workload({ ...base, workers, quiet: true }, ticks),
+    allWorkersFedQuiet: workload({ ...base, workers, quiet: true, fedFromMain: true }, ticks),
     large: workload({ ...largeSize, workers: 1 }, largeTicks),
   });
   await profiled('pipeline', () => round(workload({ ...base, workers: 1 }, ticks)));
@@ -161,6 +169,8 @@ export async function benchThroughput(count: number, instruments = 500, strategi
     allWorkers: r.allWorkers,
     oneWorkerQuiet: r.oneWorkerQuiet,
     allWorkersQuiet: r.allWorkersQuiet,
+    allWorkersFedQuiet: r.allWorkersFedQuiet,
+    gcAndAllocation: 'main thread',
     large: { ...largeSize, ticks: count, summary: r.large },
     ratios: { oneWorkerToOnTick: ratio(r.oneWorker, r.onTick), allWorkersToOneWorker: ratio(r.allWorkers, r.oneWorker), largeToOneWorker: ratio(r.large, r.oneWorker), allWorkersQuietToOneWorkerQuiet: ratio(r.allWorkersQuiet, r.oneWorkerQuiet) },
     signals: last.signals,

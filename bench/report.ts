@@ -58,7 +58,9 @@ outcomes included. One worker: the whole pipeline in the main thread, the feed h
 ticks straight to the actors. All workers (${t.workers}): the market side (price caches, strategies) sharded by
 instrument over ${t.workers} worker threads, each making its share of the same ticks, with risk, execution and
 portfolio single-writer in the main thread. Quiet: the same strategies with thresholds no tick reaches,
-so no signal is made: the market side's own capacity. GC and allocation are the main thread's.
+so no signal is made: the market side's own capacity. Handed over by the main thread: the workers given
+the ticks (encoded, in blocks) instead of making them, as any feed but the simulator's would be. GC and
+allocation are the main thread's only (a worker's heap is its own).
 
 | workload | ticks/s | GC | bytes/tick |
 |---|---|---|---|
@@ -68,6 +70,7 @@ ${row('pipeline, one worker', t.oneWorker)}
 ${row(`pipeline, all workers (${t.workers})`, t.allWorkers)}
 ${row('pipeline, one worker, quiet', t.oneWorkerQuiet)}
 ${row(`pipeline, all workers (${t.workers}), quiet`, t.allWorkersQuiet)}
+${row(`pipeline, all workers (${t.workers}), quiet, ticks handed over by the main thread`, t.allWorkersFedQuiet)}
 ${row(`${int(t.large.instruments)} instruments, ${int(t.large.strategies)} strategies, one worker`, t.large.summary)}
 
 Signals per round: ${int(t.signals)}, fills ${int(t.fills)} (one signal per ${Math.round(t.ticks / Math.max(1, t.signals))} ticks).

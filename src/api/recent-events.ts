@@ -53,14 +53,16 @@ export class RecentEvents {
 
   /** Oldest first. */
   list(): ActivityEvent[] {
-    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].map((e) => {
-      const view = viewOf(e)!;
-      return { ...view, instrument: view.instrument_token === null ? null : (this.symbolOf(view.instrument_token) ?? String(view.instrument_token)) };
-    });
+    const out: ActivityEvent[] = [];
+    for (const e of [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)]) {
+      const view = viewOf(e);
+      if (view) out.push({ ...view, instrument: view.instrument_token === null ? null : (this.symbolOf(view.instrument_token) ?? String(view.instrument_token)) });
+    }
+    return out;
   }
 }
 
-/** The event types the dashboard lists (those viewOf has a view of). */
+/** The event types the dashboard lists: those viewOf has a view of (checked as events arrive, viewed when listed). */
 const LISTED = new Set<string>(['trading_signal', 'rejected_signal', 'order_placed', 'order_filled', 'order_failed', 'trading_state', 'risk_command']);
 
 const base = (e: AnyEnvelope) => ({ id: e.id, type: e.type, namespace: e.broker, correlation_id: e.correlation_id, ts: e.ts });

@@ -25,11 +25,9 @@ import { StrategyLedger } from '../strategies/ledger.ts';
 import { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
 import { Chain, type LiveVenue } from './chain.ts';
-import { ShardLink } from './shard/shard-link.ts';
-import type { ShardStats } from './shard/protocol.ts';
+import { Shards } from './shard/shards.ts';
 import { availableParallelism } from 'node:os';
-import { partitionOf } from '../bus/partition.ts';
-import { STRATEGIES } from '../strategies/registry.ts';
+
 import { instancesSource, StrategyHost, type HostedStrategy, type StrategySource } from './strategy-host.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -78,11 +76,11 @@ export interface PipelineOptions {
  */
 export function workersFor(config: Config, feed: 'sim' | 'replay' | 'kite' | 'none'): number {
   if (config.workers === 'auto') return config.bus === 'memory' && feed === 'sim' ? Math.max(1, availableParallelism()) : 1;
-  if (config.workers > 1 && config.bus !== 'memory') {
-    throw new ConfigError([`workers: ${config.workers} shards the embedded pipeline over threads; a Kafka deployment scales by instances in one consumer group (set workers to 1 or auto)`]);
-  }
+  if (config.workers > 1 && config.bus !== 'memory') throw kafkaWorkers(config.workers);
   return config.workers;
 }
+
+const kafkaWorkers = (n: number) => new ConfigError([`workers: ${n} shards the embedded pipeline over threads; a Kafka deployment scales by instances in one consumer group (set workers to 1 or auto)`]);
 
 /** Stands for state a shard keeps: a reconfiguration that carries it is done inside the shard. */
 const IN_SHARD = Symbol('state kept in its shard');
@@ -135,19 +133,15 @@ export class Pipeline {
   host!: StrategyHost;
   private tickConsumer: ConsumerActor | undefined;
   private outcomeConsumers: ConsumerActor[] = [];
-  /** Where the tick consumer starts, per partition: the end of a warm-up at start. */
   /** Where the live tick consumer begins in this process, per partition: its commit, else where a new group starts. */
   private readonly tickStart = new Map<number, bigint>();
   private readonly options: PipelineOptions & { readonly instanceId: string; readonly strategies: StrategySource };
   private readonly market: Supervisor;
   private readonly strategySupervisor: Supervisor;
   private readonly caches = new Map<number, Ref>();
-  private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: HostedStrategy; shard?: ShardLink }>();
-  /** The worker threads the market side is sharded over (none: it runs in this thread). */
-  readonly shards: readonly ShardLink[];
-  /** Ticks the shards simulated themselves (each counted by the shard that owns its instrument). */
-  private shardTicks = 0;
-  private readonly shardMailboxes = new Map<number, ShardStats['mailboxes']>();
+  private readonly strategies = new Map<string, { instance: StrategyInstance; ref: ActorRef<StrategyMessage>; behaviour: HostedStrategy; sharded?: true }>();
+  /** The worker threads the market side is sharded over; undefined: it runs in this thread. */
+  readonly shards: Shards | undefined;
   /** Per instrument, the strategies here that trade it (single: it alone). */
   private readonly byInstrument = new Map<number, Array<{ readonly ref: Ref; readonly single: boolean }>>();
   private readonly targets = new Map<number, readonly Ref[]>();
@@ -155,7 +149,7 @@ export class Pipeline {
   private readonly routes = new Map<boolean, BrokerNamespace[]>();
   /**
    * On the in-process bus, ticks from a feed in this process go straight to the price caches and
-   * strategies (src/bus/direct); on Kafka every tick comes through the log.
+   * strategies (src/fanout); on Kafka every tick comes through the log.
    */
   readonly direct: TickFanout | undefined;
   private ledgerKeeper: Ref | undefined;
@@ -177,11 +171,11 @@ export class Pipeline {
     }
     const policy = config.supervision;
     const workers = options.workers ?? 1;
-    if (workers > 1 && options.system.transport.kind !== 'memory') throw new ConfigError([`workers: ${workers} shards the embedded pipeline over threads; on Kafka scale by instances instead`]);
-    this.shards =
-      workers > 1
-        ? Array.from({ length: workers }, (_, index) => new ShardLink({ index, config, instanceId: options.instanceId, transport: options.system.transport, log: options.system.log, onStats: (s) => this.shardStats({ ...s, shard: index }), onFatal: (e) => this.shardFailed(e) }))
-        : [];
+    if (workers > 1) {
+      if (options.system.transport.kind !== 'memory') throw kafkaWorkers(workers);
+      const { system } = options;
+      this.shards = new Shards({ count: workers, config, instanceId: options.instanceId, transport: system.transport, log: system.log, stats: this.stats, probes: system.probes, prices: this.prices, onFatal: (e) => this.shardFailed(e) });
+    }
     if (options.system.transport.kind === 'memory') {
       this.direct = new TickFanout((token) => this.directTargetsOf(token), { clock: options.system.clock, source: options.feedSource ?? 'feed', bound: DIRECT_BOUND });
     }
@@ -207,7 +201,7 @@ export class Pipeline {
     const p = this;
     const options = this.options;
     const { system } = options;
-    await untilAborted(Promise.all(p.shards.map((s) => s.ready)), options.signal, 'while the worker threads started');
+    if (p.shards) await untilAborted(p.shards.ready(), options.signal, 'while the worker threads started');
     // The groups this instance will join (the chain's among them if it leads): shown while connecting.
     p.progress.groups = Object.values(ROLES).reduce((n, r) => n + (r.scope === 'chain' ? p.namespaces.length : 1), 0);
     await system.transport.ensureTopics(allTopics(p.namespaces));
@@ -302,12 +296,13 @@ export class Pipeline {
       'strategy-outcomes': (e) => {
         if (e.type === 'trading_signal') return keeper;
         const id = e.type === 'rejected_signal' ? e.data.original_signal.strategy_id : e.type === 'order_filled' || e.type === 'order_failed' ? e.data.strategy_id : undefined;
+        // A strategy that ran in a shard keeps its ledger there, which hears how its signals ended.
+        const home = id === undefined ? undefined : this.shards?.homeOf(id);
+        if (home) return [keeper, this.shards!.refOf(home)];
         const own = id === undefined ? undefined : this.strategies.get(id);
-        // A strategy in a shard keeps its own ledger there: it hears how its signals ended.
-        if (own?.shard) return [keeper, own.shard as unknown as Ref];
         return e.type === 'order_filled' && own?.instance.strategy.onFill ? [keeper, own.ref as Ref] : keeper;
       },
-      'trading-state': () => (this.shards.length > 0 ? [states, ...(this.shards as unknown as Ref[])] : states),
+      'trading-state': () => (this.shards ? [states, ...this.shards.links.map((l) => this.shards!.refOf(l))] : states),
       activity: () => activity,
     };
     for (const role of Object.keys(routes) as (keyof typeof routes)[]) {
@@ -332,8 +327,9 @@ export class Pipeline {
    * them to trade: they hold the live ticks that came meanwhile and handle them then.
    */
   private async warm(all: readonly HostedStrategy[]): Promise<void> {
-    // A strategy in a shard starts released: its warm-up would replay the in-process log, which holds no
-    // ticks a feed in this process handed over directly (src/fanout), so there is nothing to replay.
+    // A strategy in a shard starts released. On the in-process bus the log holds no ticks a feed in this
+    // process handed over directly (src/fanout), so any strategy's warm-up there replays only ticks that
+    // came through the log; a shard's would have nothing at all to replay.
     const list = all.filter((b): b is StrategyBehaviour => b instanceof StrategyBehaviour);
     if (list.length === 0) return;
     const { system, config } = this.options;
@@ -420,7 +416,7 @@ export class Pipeline {
   addStrategy(instance: StrategyInstance, start?: StrategyStart): HostedStrategy {
     if (this.strategies.has(instance.id)) throw new ConfigError([`strategy '${instance.id}' is already running`]);
     const namespaces = this.namespacesOf(instance.live);
-    if (this.shards.length > 0) return this.addToShard(instance, namespaces, start);
+    if (this.shards) return this.addToShard(this.shards, instance, namespaces, start);
     const ledger = this.ledgerOf(instance.id);
     const behaviour = new StrategyBehaviour(instance, { prices: this.prices, stats: this.stats, namespaces, ledger, states: this.states, squareOffAt: this.options.config.trading.squareOffAt, instanceId: this.options.instanceId, probes: this.options.system.probes }, start);
     const ref = this.strategySupervisor.spawn({ name: instance.id, behaviour });
@@ -436,23 +432,16 @@ export class Pipeline {
     return behaviour;
   }
 
-  /**
-   * The strategy in the shard of its first instrument (every strategy of an instrument in one shard;
-   * a strategy's other instruments' ticks go to its shard too). Only the registry's strategies run in a
-   * shard: a worker thread builds the strategy from its type name.
-   */
-  private addToShard(instance: StrategyInstance, namespaces: BrokerNamespace[], start: StrategyStart | undefined): HostedStrategy {
-    const type = instance.strategy.name;
-    if (STRATEGIES.get(type) !== instance.strategy) throw new ConfigError([`strategy '${instance.id}': its type '${type}' is not the registry's, and only the registry's strategies run in worker threads (set workers to 1 to run it)`]);
-    const shard = this.shards[partitionOf(String(instance.instruments[0]), this.shards.length)]!;
-    shard.spawn({ id: instance.id, type, params: instance.params, instruments: instance.instruments, live: instance.live, namespaces }, this.ledgerOf(instance.id).snapshot(), start?.carried === IN_SHARD);
+  /** A strategy run by a shard (src/app/shard/shards.ts); what its ticks are routed to is that shard. */
+  private addToShard(shards: Shards, instance: StrategyInstance, namespaces: BrokerNamespace[], start: StrategyStart | undefined): HostedStrategy {
+    const link = shards.place(instance, namespaces, () => this.ledgerOf(instance.id).snapshot(), start?.carried === IN_SHARD);
+    const ref = shards.refOf(link);
     const hosted: HostedStrategy = { instance, current: { strategy: IN_SHARD } };
-    this.placements++;
-    this.strategies.set(instance.id, { instance, ref: shard as unknown as ActorRef<StrategyMessage>, behaviour: hosted, shard });
+    this.strategies.set(instance.id, { instance, ref: ref as unknown as ActorRef<StrategyMessage>, behaviour: hosted, sharded: true });
     for (const token of new Set(instance.instruments)) {
       let list = this.byInstrument.get(token);
       if (!list) this.byInstrument.set(token, (list = []));
-      list.push({ ref: shard as unknown as Ref, single: false });
+      list.push({ ref, single: false });
       this.targets.delete(token);
       this.directTargets.delete(token);
     }
@@ -478,82 +467,21 @@ export class Pipeline {
       this.targets.delete(token);
       this.directTargets.delete(token);
     }
-    if (s.shard) {
-      s.shard.stopStrategy(id);
-      this.placements++;
-    }
+    if (s.sharded) this.shards?.remove(id);
     else this.strategySupervisor.remove(s.ref as unknown as Parameters<Supervisor['remove']>[0], new Error(`strategy ${id} stopped`));
   }
 
-  /** The shard that owns an instrument: simulates it, counts its ticks, reports its quotes; a strategy runs in its first instrument's. */
-  shardOf(token: number): number {
-    return partitionOf(String(token), this.shards.length);
-  }
-
-  /** Changes whenever a strategy is placed in or taken out of a shard: the simulator's lanes are sent again. */
-  placements = 0;
-
-  /**
-   * Tells each shard the simulated market's lanes and which are its own: the instruments it owns, and
-   * those its strategies trade (simulated in both shards alike: each instrument has a stream of its own).
-   */
-  simulateLanes(instruments: readonly Instrument[], sim: { readonly seed: string; readonly volatility: number; readonly base: string; readonly source: string }): void {
-    this.shards.forEach((shard, index) => {
-      const traded = this.tradedIn(index);
-      const owned = instruments.map((i) => this.shardOf(i.token) === index);
-      shard.lanes({ ...sim, instruments, owned, mine: instruments.map((i, k) => owned[k]! || traded.has(i.token)) });
-    });
-  }
-
-  /** Ticks the shards simulated (each counted once, by the shard that owns its instrument). */
-  get simulated(): number {
-    return this.shardTicks;
-  }
-
-  /** The instruments the strategies in shard `index` trade. */
-  tradedIn(index: number): Set<number> {
-    const out = new Set<number>();
-    for (const s of this.strategies.values()) if (s.shard === this.shards[index]) for (const t of s.instance.instruments) out.add(t);
-    return out;
-  }
-
-  /** A shard's counters, added to this process's; its quotes, into this process's price book. */
-  private shardStats(s: ShardStats & { readonly shard: number }): void {
-    this.shardTicks += s.ticks;
-    for (let o = 0; o < s.quotes.length; o += 7) {
-      const q = s.quotes;
-      const token = q[o]!;
-      const exchangeTs = q[o + 5]!;
-      const known = this.prices.get(token);
-      if (known && known.exchangeTs > exchangeTs) continue;
-      this.prices.publish({ instrumentToken: token, last: q[o + 1]!, bid: Number.isNaN(q[o + 2]!) ? undefined : q[o + 2]!, ask: Number.isNaN(q[o + 3]!) ? undefined : q[o + 3]!, volume: q[o + 4]!, exchangeTs, simulated: q[o + 6] === 1 });
-    }
-    const stats = this.stats;
-    stats.signals += s.signals;
-    stats.suppressed += s.suppressed;
-    for (const [ns, n] of s.sentTo) stats.sentTo.set(ns, (stats.sentTo.get(ns) ?? 0) + n);
-    for (const [id, ticks, signals] of s.strategies) {
-      const c = stats.strategy(id);
-      c.ticks += ticks;
-      c.signals += signals;
-    }
-    const probes = this.options.system.probes;
-    for (let i = 0; i + 1 < s.latencies.length; i += 2) probes.signalMade(s.latencies[i]!, s.latencies[i + 1]!);
-    for (const [kind, n] of s.restarts) for (let i = 0; i < n; i++) probes.restarted(kind);
-    for (const [topic, n] of s.deadLetters) for (let i = 0; i < n; i++) probes.deadLettered(topic);
-    this.shardMailboxes.set(s.shard, s.mailboxes);
-  }
-
-  /** Every shard's mailboxes as it last reported them, by actor kind: messages held, in all and in the fullest. */
+  /** Every shard's mailboxes as it last reported them (the metrics). */
   forEachShardMailbox(visit: (kind: ActorKind, total: number, max: number) => void): void {
-    for (const list of this.shardMailboxes.values()) for (const [kind, total, max] of list) visit(kind, total, max);
+    this.shards?.forEachMailbox(visit);
   }
 
+  /** A shard failed past its supervisors: the run's fatal (or, for an embedder that gave none, a stop). */
   private shardFailed(e: Error): void {
     if (this.stopped) return;
     this.options.system.log.fatal({ err: e }, 'a shard of the market side failed');
     if (this.options.onFatal) this.options.onFatal(e);
-    else throw e;
+    else this.stop();
   }
 
   /** Ready means every consumer group has joined: a tick published now will be seen. */
@@ -572,13 +500,13 @@ export class Pipeline {
 
   /** Ticks this process has taken from market.ticks. */
   get ticks(): number {
-    return (this.tickConsumer?.stats.received ?? 0) + (this.direct?.received ?? 0) + this.shardTicks;
+    return (this.tickConsumer?.stats.received ?? 0) + (this.direct?.received ?? 0) + (this.shards?.ticks ?? 0);
   }
 
   /** Changes whenever anything moves: consumers taking records, outputs confirmed, signals, fills. */
   get activity(): string {
     const s = this.stats;
-    return `${this.consumers.map((c) => c.stats.received).join(',')}|${this.direct?.received ?? 0}|${this.shardTicks}|${this.options.system.producer.backlog}|${s.signals}|${s.validated}|${s.rejected}|${s.fills}|${s.failed}`;
+    return `${this.consumers.map((c) => c.stats.received).join(',')}|${this.direct?.received ?? 0}|${this.shards?.ticks ?? 0}|${this.options.system.producer.backlog}|${s.signals}|${s.validated}|${s.rejected}|${s.fills}|${s.failed}`;
   }
 
   /** Resolves once nothing has moved for `quietMs` with nothing in flight (or after `timeoutMs`). */
@@ -635,6 +563,11 @@ export class Pipeline {
     }
   }
 
+  /** Everything published so far handled, outcomes included (in process: every group caught up too), now. */
+  get settledNow(): boolean {
+    return this.idle && (this.options.system.transport.caughtUp?.() ?? true);
+  }
+
   /** Nothing in flight: every consumer's deliveries finished and every output confirmed. */
   get idle(): boolean {
     return (this.direct?.inFlight ?? 0) === 0 && this.consumers.every((c) => c.behaviour.inFlight === 0) && this.options.system.producer.backlog === 0;
@@ -649,7 +582,7 @@ export class Pipeline {
   /** Stops the shards (their actors drain, their last counters come in) within `ms`. */
   async close(ms = 5000): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.shards.map((s) => s.stop(ms)));
+    await this.shards?.close(ms);
   }
 }
 

@@ -16,6 +16,7 @@ import { Persistence } from './persistence.ts';
 import { startKiteFeed, type KiteFeedHandle } from './kite-feed.ts';
 import { openKiteSession, openZerodha } from './live.ts';
 import type { ZerodhaVenue } from './zerodha-venue.ts';
+import type { Shards } from './shard/shards.ts';
 import { Pipeline, workersFor, type PipelineOptions, type StartupProgress } from './pipeline.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { statusLine, summaryTable, summaryData, type SummaryData } from './report.ts';
@@ -161,7 +162,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       log.info({ instance: instanceId, strategies: pipeline.strategyIds.length, chain: pipeline.chain !== undefined, namespaces: pipeline.namespaces, feed: o.feed.kind, bus: config.bus, database: persistence?.db.where ?? null, startupMs: Date.now() - launched }, 'alpha panda running');
       if (o.feed.kind === 'sim') {
         const p = pipeline;
-        if (p.shards.length > 0) await simulateInShards(config, catalogue, tradedBy(strategies), p, clock, stop.signal);
+        if (p.shards) await simulateInShards(config, catalogue, tradedBy(strategies), p, p.shards, clock, stop.signal);
         else await simulate(config, catalogue, tradedBy(strategies), p.direct ?? publisher, clock, stop.signal, () => p.settled(stop.signal));
         // A fast simulation of a set length ends like a replay: once the pipeline has finished with it.
         if (config.feed.sim.pace === 'fast' && !stop.signal.aborted) {
@@ -207,7 +208,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
   }
   if (stop.fatal) throw stop.fatal;
   const summary = pipeline ? summaryTable(pipeline, catalogue) : undefined;
-  return { pipeline, catalogue, published: publisher.published + (pipeline?.direct?.published ?? 0) + (pipeline?.simulated ?? 0), summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
+  return { pipeline, catalogue, published: publisher.published + (pipeline?.direct?.published ?? 0) + (pipeline?.shards?.ticks ?? 0), summary, data: pipeline ? summaryData(pipeline, catalogue) : undefined, stoppedBy: stop.reason, progress, ...(data ? { replay: data } : {}) };
 }
 
 /** The instruments the active strategies trade, asked again as the simulator runs (strategies change). */
@@ -273,16 +274,16 @@ export async function simulate(config: Config, catalogue: InstrumentCatalogue, t
  * the ones `simulate` makes, tick for tick: each instrument has a stream of its own and every tick is
  * placed by its index in the whole market's sequence.
  */
-export async function simulateInShards(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, pipeline: Pipeline, clock: Clock, signal: AbortSignal): Promise<void> {
+export async function simulateInShards(config: Config, catalogue: InstrumentCatalogue, tradedNow: () => Promise<readonly number[]>, pipeline: Pipeline, shards: Shards, clock: Clock, signal: AbortSignal): Promise<void> {
   const { ticksPerSecond, seed, volatility, pace, seconds, startAt } = config.feed.sim;
   const chosen = await lanesOf(config, catalogue, tradedNow);
   const lanes = [...chosen.values()];
   const sim = { seed, volatility, base: randomUUID(), source: 'feed/sim' };
   let sent = -1;
   const send = () => {
-    if (sent === pipeline.placements) return;
-    sent = pipeline.placements;
-    pipeline.simulateLanes(lanes, sim);
+    if (sent === shards.placements) return;
+    sent = shards.placements;
+    shards.simulate(lanes, sim);
   };
   const refresh = async () => {
     for (const t of await tradedNow().catch(() => [])) {
@@ -303,18 +304,18 @@ export async function simulateInShards(config: Config, catalogue: InstrumentCata
     for (let i = 0; i < total && !signal.aborted; ) {
       const n = Math.min(step, total - i);
       send();
-      await Promise.all(pipeline.shards.map((s) => s.step(i, i + n, start, ticksPerSecond)));
+      await Promise.all(shards.links.map((s) => s.step(i, i + n, start, ticksPerSecond)));
       i += n;
       await pipeline.settled(signal);
       if (i % ticksPerSecond < n) await refresh();
     }
     return;
   }
-  for (const s of pipeline.shards) s.run(ticksPerSecond);
+  for (const s of shards.links) s.run(ticksPerSecond);
   const refreshing = setInterval(() => void refresh(), 1000);
   await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   clearInterval(refreshing);
-  for (const s of pipeline.shards) s.halt();
+  for (const s of shards.links) s.halt();
 }
 
 /** The simulated instruments: the strategies' own, plus `extraInstruments` more. */

@@ -81,6 +81,8 @@ export class StrategyHost {
   private readonly hooks: HostHooks;
   /** Set once the first assignment has been applied. */
   assignedOnce = false;
+  /** Assignments received: a step for an older one than the latest does nothing. */
+  private assignments = 0;
 
   constructor(partitions: number, source: StrategySource, hooks: HostHooks) {
     this.partitions = partitions;
@@ -113,10 +115,13 @@ export class StrategyHost {
    */
   assign(partitions: readonly number[]): Promise<void> {
     this.owned = new Set(partitions);
+    const generation = ++this.assignments;
     for (const id of [...this.running.keys()]) if (!this.owns(id)) this.stopOne(id, 'its partition moved to another instance');
     return this.step('applying an assignment', async () => {
-      this.owned = new Set(partitions);
+      // A newer assignment came while this one waited its turn: that one's step does the work.
+      if (generation !== this.assignments) return;
       const records = await this.source.all();
+      if (generation !== this.assignments) return;
       const warm: HostedStrategy[] = [];
       for (const r of records) {
         this.versions.set(r.id, Math.max(this.versions.get(r.id) ?? 0, r.version));

@@ -129,7 +129,7 @@ const busOptions = (c: Command) =>
     .option('--no-status', 'no live status line');
 
 /** Run and replay: the threads the embedded pipeline's market side is sharded over. */
-const workersOption = (c: Command) => c.option('--workers <n>', "threads the price caches and strategies are sharded over by instrument (in-process bus; default ALPHA_PANDA_WORKERS, else auto: one per core; 1: all in the main thread)", workerCount);
+const workersOption = (c: Command) => c.option('--workers <n>', "threads the price caches and strategies are sharded over by instrument (in-process bus; default ALPHA_PANDA_WORKERS, else auto: one per core when the simulator is the feed, 1 otherwise; 1: all in the main thread)", workerCount);
 
 workersOption(busOptions(
   program

@@ -36,7 +36,8 @@ export const Config = z
     }),
     /**
      * Worker threads the embedded pipeline's market side (price caches, strategies) is sharded over by
-     * instrument: 'auto' is one per core on the in-process bus and 1 on Kafka (which scales by instances).
+     * instrument: 'auto' is one per core when the simulator feeds the in-process bus, else 1 (Kafka scales
+     * by instances; other feeds' ticks would cross threads, which costs more than it saves).
      */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)], { error: 'auto, or a whole number of threads from 1 to 64' }),
     /** How long a stop (Ctrl-C, SIGTERM, --duration) may take before the process exits anyway. */

@@ -69,15 +69,6 @@ function schemaFor(raw: unknown): z.ZodType | undefined {
   return RECORD_SCHEMAS.get(type)?.get(version)?.().schema;
 }
 
-/** Topics are few and the topology is fixed while running: each is looked up once, not per record. */
-const topicTypes = new Map<string, EventType | undefined>();
-function expectedType(topic: string): EventType | undefined {
-  if (topicTypes.has(topic)) return topicTypes.get(topic);
-  const t = expectedTypeOf(topic);
-  topicTypes.set(topic, t);
-  return t;
-}
-
 function firstIssue(error: z.ZodError, prefix: string): { path: string; message: string } {
   const issue = error.issues[0]!;
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
@@ -106,7 +97,7 @@ export function decode(bytes: Buffer | string | null, topic: string): Decoded {
   const parsed = schemaFor(raw)?.safeParse(raw);
   if (!parsed?.success) return decodeWithZod(raw, topic);
   const event = parsed.data as AnyEnvelope;
-  const expected = expectedType(topic);
+  const expected = expectedTypeOf(topic);
   if (expected && expected !== event.type) return wrongTopic(event.type, topic, expected);
   const upcast = (UPCAST[event.type] as Record<number, (d: unknown) => unknown> | undefined)?.[event.version];
   if (upcast) return { ok: true, event: { ...event, version: CURRENT_VERSION[event.type], data: upcast(event.data) } as AnyEnvelope };
@@ -122,7 +113,7 @@ export function decodeWithZod(raw: unknown, topic: string): Decoded {
   }
   const { type, version, data } = header.data;
   if (!isEventType(type)) return fail('unknown_type', `unknown event type '${type}'`, 'type');
-  const expected = expectedType(topic);
+  const expected = expectedTypeOf(topic);
   if (expected && expected !== type) return wrongTopic(type, topic, expected);
   const schema = (EVENT_SCHEMAS[type] as Record<number, z.ZodType>)[version];
   if (!schema) return fail('unsupported_version', `${type} version ${version} is not supported`, 'version');

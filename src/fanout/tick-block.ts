@@ -85,6 +85,10 @@ export class TickChunk implements Batched {
     return this.indexes.length - this.next;
   }
 
+  get position(): number {
+    return this.next;
+  }
+
   /** The tick at the cursor (it failed), as its event, for the dead letters; the cursor moves past it. */
   takeFailed(): TickEvent {
     return this.block.event(this.indexes[this.next++]!);

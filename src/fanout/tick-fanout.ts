@@ -82,8 +82,14 @@ export class TickFanout {
     if (this.inFlight < this.options.bound || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const previous = this.drained;
-      this.drained = () => (previous?.(), resolve());
-      signal?.addEventListener('abort', () => resolve(), { once: true });
+      const abort = () => resolve();
+      // The listener goes with the wait it belongs to: a long replay waits thousands of times on one signal.
+      this.drained = () => {
+        signal?.removeEventListener('abort', abort);
+        previous?.();
+        resolve();
+      };
+      signal?.addEventListener('abort', abort, { once: true });
     });
   }
 

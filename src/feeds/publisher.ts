@@ -42,8 +42,13 @@ export class TickPublisher implements TickSink {
     }
     if (this.outbox.backlog < this.bound || signal?.aborted) return;
     await new Promise<void>((resolve) => {
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-      this.outbox.whenBelow(this.bound >> 1, resolve);
+      const abort = () => resolve();
+      signal?.addEventListener('abort', abort, { once: true });
+      // The listener goes with its wait: a long replay waits many times on one signal.
+      this.outbox.whenBelow(this.bound >> 1, () => {
+        signal?.removeEventListener('abort', abort);
+        resolve();
+      });
     });
   }
 }

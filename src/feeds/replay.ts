@@ -26,12 +26,17 @@ export async function replay(ticks: readonly MarketTick[], publisher: TickSink, 
   }
 }
 
+/** Waits `ms` unless `signal` ends the wait; the listener goes with the wait (one a tick in a paced replay). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const abort = () => {
       clearTimeout(t);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', abort, { once: true });
   });
 }

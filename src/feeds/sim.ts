@@ -12,6 +12,9 @@ export interface SimLane {
   readonly random: Random;
 }
 
+/** The draws a tick's depth takes (two a level, five levels a side), after its walk's. */
+const DEPTH_DRAWS = 20;
+
 /** A normal draw from two uniforms (Box-Muller). */
 function gaussian(random: Random): number {
   const u = Math.max(random(), Number.EPSILON);
@@ -69,14 +72,35 @@ export class SimMarket {
     return this.step(this.lanes[index]!, ts);
   }
 
-  private step(lane: SimLane, ts: number): MarketTick {
+  /**
+   * Moves lane `index` on by `n` ticks without making them: the same draws and the same walk, so its
+   * next tick is the one the whole market's simulator would make (a worker that starts simulating an
+   * instrument partway catches up with it).
+   */
+  skip(index: number, n: number): void {
+    const lane = this.lanes[index]!;
+    for (let k = 0; k < n; k++) {
+      this.walk(lane);
+      for (let d = 0; d < DEPTH_DRAWS; d++) lane.random();
+    }
+  }
+
+  /** The price, volume and spread of a lane's next tick: the draws every tick starts with. */
+  private walk(lane: SimLane): { lastQuantity: number; spread: Paise } {
     const { tick } = lane.instrument;
     const random = lane.random;
     const move = lane.price * this.volatility * gaussian(random);
     lane.price = Math.max(tick, roundToTick(Math.round(lane.price + move), tick, 'nearest'));
     const lastQuantity = 1 + Math.floor(random() * 200);
     lane.volume += lastQuantity;
-    const spread = tick * (1 + Math.floor(random() * 2));
+    return { lastQuantity, spread: tick * (1 + Math.floor(random() * 2)) };
+  }
+
+  private step(lane: SimLane, ts: number): MarketTick {
+    const { tick } = lane.instrument;
+    const random = lane.random;
+    const { lastQuantity, spread } = this.walk(lane);
+    // Two draws a level (quantity, orders), five levels a side, buys first: DEPTH_DRAWS in all.
     const level = (side: 1 | -1, i: number) => ({
       price: toRupees(Math.max(tick, lane.price + side * (spread + i * tick))),
       quantity: 1 + Math.floor(random() * 500),

@@ -9,6 +9,8 @@ export interface Batched {
   readonly batched: true;
   /** Items not yet handled. */
   readonly remaining: number;
+  /** The item in hand (the cursor): a failure is counted against it. */
+  readonly position: number;
   /** Removes the item at the cursor (the one that failed) and returns it as a message of its own. */
   takeFailed(): unknown;
 }

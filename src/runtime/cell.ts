@@ -320,7 +320,15 @@ export class Cell<S, M> implements ActorRef<M>, Child {
     for (const h of this.held ?? []) unsent(h, error);
     this.held = undefined;
     const d = starting ? undefined : batch[index];
-    if (d) d.attempts++;
+    if (d) {
+      // Of a batched message, the item in hand is what was tried: a failure of a later item starts its count afresh.
+      const m: unknown = d.message;
+      if (isBatched(m) && d.failedAt !== m.position) {
+        d.failedAt = m.position;
+        d.attempts = 0;
+      }
+      d.attempts++;
+    }
     this.lastError = error;
     this.mode = 'suspended';
     this.hold(batch, this.behaviour.afterBatch && !starting ? 0 : index);

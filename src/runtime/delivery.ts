@@ -22,6 +22,8 @@ export class Delivery<M = unknown> {
   /** Trace context (W3C traceparent/tracestate) to carry onto everything this message causes. */
   readonly trace: Headers | undefined;
   attempts = 0;
+  /** Of a batched message (runtime/batched.ts), the item `attempts` counts the failures of. */
+  failedAt: number | undefined;
   /** Outputs published while handling this message that the broker has not confirmed yet. */
   outstanding = 0;
   handled = false;

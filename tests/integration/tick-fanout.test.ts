@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActorSystem } from '../../src/app/actor-system.ts';
 import type { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
@@ -125,6 +126,26 @@ describe('ticks handed over in process (src/fanout)', () => {
     await fanout.publish([data(1, 11), data(1, 12), data(1, 13)]);
     await waitFor(() => (clock.advance(1000), fanout.inFlight === 0), 'the chunk finished');
     expect(a.seen).toEqual(['1@11', '1@12', '1@13']);
+  });
+
+  it('failures of different ticks of one chunk are counted apart: each tick that fails once is retried, none dead-lettered', async () => {
+    const { clock, transport, s } = setup(3);
+    const a = recorder(s, 'strategy', (price, attempt) => [12, 14, 16].includes(price) && attempt === 1);
+    const fanout = new TickFanout(() => ({ own: [a.ref], shared: [] }), { clock, source: 'test', bound: 1000 });
+    await fanout.publish([11, 12, 13, 14, 15, 16, 17].map((p) => data(1, p)));
+    await waitFor(() => (clock.advance(1000), fanout.inFlight === 0), 'the chunk finished');
+    expect(a.seen).toEqual(['1@11', '1@12', '1@13', '1@14', '1@15', '1@16', '1@17']);
+    expect(transport.read(dlqOf(MARKET_TICKS))).toEqual([]);
+  });
+
+  it('a wait for room takes its abort listener with it: a long replay does not pile them up on its signal', async () => {
+    const { clock, s } = setup();
+    const a = recorder(s, 'slow');
+    const fanout = new TickFanout(() => ({ own: [a.ref], shared: [] }), { clock, source: 'test', bound: 2 });
+    const abort = new AbortController();
+    for (let i = 0; i < 50; i++) await fanout.publish([data(1, 100 + i), data(1, 200 + i)], abort.signal);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    expect(a.seen).toHaveLength(100);
   });
 
   it("a chunk sent to a stopped actor is not lost: each of its ticks is a dead letter of market.ticks", async () => {

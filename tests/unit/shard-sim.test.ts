@@ -90,6 +90,20 @@ describe("a shard's share of the simulated market", () => {
     expect(simA.ownTicks + simB.ownTicks).toBe(40);
   });
 
+  it("an instrument a shard takes up partway (a strategy added there trades it) gets the whole market's ticks from there on, not a fresh walk", async () => {
+    const whole = new SimMarket(instruments.slice(0, 3), 'shard-sim', 0.002);
+    const all = Array.from({ length: 90 }, (_, g) => whole.tick(START + Math.floor((g * 1000) / 20)));
+    const { seen, fanout } = recorder();
+    const sim = new ShardSim(fanout);
+    sim.setLanes(lanes(3, (i) => i === 0));
+    await step(sim, 0, 45);
+    // Lane 1 becomes this shard's at tick 45: it has missed fifteen of its own ticks by then.
+    sim.setLanes(lanes(3, (i) => i <= 1));
+    await step(sim, 45, 90);
+    const token = instruments[1]!.token;
+    expect(seen.filter((s) => s.tick.instrument_token === token).map((s) => s.tick)).toEqual(all.slice(45).filter((t) => t.instrument_token === token));
+  });
+
   it('held ticks are made beforehand and published on go, unchanged', async () => {
     const { seen, fanout } = recorder();
     const sim = new ShardSim(fanout);

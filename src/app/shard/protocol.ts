@@ -68,7 +68,8 @@ export type ToShard =
       /** Ticks that came as events (through the log): their events, one per tick. */
       readonly events?: readonly TickEventStub[];
     }
-  | { readonly kind: 'spawn'; readonly strategy: ShardStrategy; readonly ledger: LedgerSnapshot; readonly carry: boolean }
+  /** `ledger`: what seeds its ledger; absent, the shard keeps the one it has for the strategy. */
+  | { readonly kind: 'spawn'; readonly strategy: ShardStrategy; readonly ledger: LedgerSnapshot | undefined; readonly carry: boolean }
   | { readonly kind: 'stop'; readonly id: string }
   /** Outcomes of strategies that run in this shard (their ledgers), and fills for strategies with an onFill hook. */
   | { readonly kind: 'outcomes'; readonly events: readonly AnyEnvelope[] }
@@ -84,7 +85,8 @@ export type ToShard =
   /** Simulate in real time until 'halt'. */
   | { readonly kind: 'run'; readonly ticksPerSecond: number }
   | { readonly kind: 'halt' }
-  | { readonly kind: 'shutdown' };
+  /** Drain and stop within `ms` (the main thread ends the thread after its own budget). */
+  | { readonly kind: 'shutdown'; readonly ms: number };
 
 /** A record a shard publishes, as text. */
 export interface WireRecord {

@@ -3,7 +3,7 @@ import type { Transport } from '../../bus/transport.ts';
 import type { Config } from '../../config/schema.ts';
 import { EventRecord } from '../../contracts/event-record.ts';
 import type { AnyEnvelope, Envelope } from '../../contracts/envelope.ts';
-import type { BrokerNamespace } from '../../contracts/topics.ts';
+import { isDlq, type BrokerNamespace } from '../../contracts/topics.ts';
 import { partitionOf } from '../../bus/partition.ts';
 import { endSend, startSendSpan, type Sending } from '../../telemetry/spans.ts';
 import { asError } from '../../errors.ts';
@@ -76,7 +76,7 @@ export class ShardLink implements ActorRef<Message> {
     if (!this.exited) this.worker.postMessage(m, transfer);
   }
 
-  spawn(strategy: ShardStrategy, ledger: LedgerSnapshot, carry: boolean): void {
+  spawn(strategy: ShardStrategy, ledger: LedgerSnapshot | undefined, carry: boolean): void {
     this.post({ kind: 'spawn', strategy, ledger, carry });
   }
 
@@ -222,7 +222,7 @@ export class ShardLink implements ActorRef<Message> {
     try {
       const out = records.map((r) => {
         const event = JSON.parse(r.json) as Envelope;
-        const starts = event.correlation_id === event.id && event.causation_id !== null && !r.headers.traceparent;
+        const starts = event.correlation_id === event.id && event.causation_id !== null && !r.headers.traceparent && !isDlq(r.topic);
         const s = starts ? startSendSpan(r.topic, event, undefined) : undefined;
         sending.push(s);
         return new EventRecord(r.topic, event, s ? { ...r.headers, ...s.headers } : r.headers);
@@ -263,7 +263,7 @@ export class ShardLink implements ActorRef<Message> {
         void this.worker.terminate().then(() => resolve());
       });
       this.worker.once('exit', () => (clearTimeout(timer), resolve()));
-      this.post({ kind: 'shutdown' });
+      this.post({ kind: 'shutdown', ms: Math.max(200, ms - 300) });
     });
     return this.stopping;
   }

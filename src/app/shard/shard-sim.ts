@@ -31,7 +31,10 @@ export class ShardSim {
   /** Ticks of instruments this shard owns (each tick counted by one shard only). */
   ownTicks = 0;
   private held: Array<{ block: TickBlock; owned: number }> = [];
-  private running: NodeJS.Timeout | undefined;
+  /** Per lane: the ticks the whole market has made of it, and those this shard has drawn (made or skipped). */
+  private turns: number[] = [];
+  private drawn: number[] = [];
+  private running = false;
   private readonly fanout: TickFanout;
 
   constructor(fanout: TickFanout) {
@@ -45,7 +48,10 @@ export class ShardSim {
       this.market = new SimMarket(l.instruments as Instrument[], l.seed, l.volatility);
       this.seed = l.seed;
       this.next = 0;
+      this.turns = [];
+      this.drawn = [];
     } else for (const i of l.instruments) this.market.add(i);
+    for (let lane = this.turns.length; lane < l.instruments.length; lane++) [this.turns[lane], this.drawn[lane]] = [0, 0];
     this.lanes = l.instruments;
     this.mine = l.mine;
     this.owned = l.owned;
@@ -57,7 +63,7 @@ export class ShardSim {
    * The whole market's ticks `from` to `to` (exclusive), of which this shard's are made: tick g is
    * stamped `start + g / ticksPerSecond` and is lane `next` in turn, as the one-thread simulator does.
    */
-  private make(from: number, to: number, stamp: (g: number) => number): Array<{ block: TickBlock; owned: number }> {
+  private make(from: number, to: number, stamp: (g: number) => number, maxBlock: number): Array<{ block: TickBlock; owned: number }> {
     const market = this.market;
     if (!market) throw new Error('no lanes to simulate: the main thread sends them first');
     const blocks: Array<{ block: TickBlock; owned: number }> = [];
@@ -70,14 +76,20 @@ export class ShardSim {
       [ticks, places, owned] = [[], [], 0];
     };
     const n = this.lanes.length;
+    const { turns, drawn } = this;
     for (let g = from; g < to; g++) {
       const lane = this.next;
       this.next = (this.next + 1) % n;
+      const turn = turns[lane]!;
+      turns[lane] = turn + 1;
       if (!this.mine[lane]) continue;
+      // An instrument this shard took up partway (a strategy added here trades it): caught up first.
+      if (drawn[lane]! < turn) market.skip(lane, turn - drawn[lane]!);
+      drawn[lane] = turn + 1;
       ticks.push(market.tickOf(lane, stamp(g)));
       places.push(g);
       if (this.owned[lane]) owned++;
-      if (ticks.length >= BLOCK) cut();
+      if (ticks.length >= maxBlock) cut();
     }
     cut();
     return blocks;
@@ -85,12 +97,14 @@ export class ShardSim {
 
   /** Makes and publishes ticks `from` to `to`; `done` once every one is handled and what it caused confirmed. */
   step(from: number, to: number, start: number, ticksPerSecond: number, done: () => void): void {
-    this.publish(this.make(from, to, simulatedTime(start, ticksPerSecond)), done);
+    // One block, as the one-thread simulator publishes a step: its actors take the step's ticks in one
+    // chunk each, hearing no outcome in between, so decisions match tick for tick.
+    this.publish(this.make(from, to, simulatedTime(start, ticksPerSecond), Number.POSITIVE_INFINITY), done);
   }
 
   /** Makes ticks `from` to `to` now and keeps them for `go` (a benchmark times the publishing alone). */
   prepare(from: number, to: number, start: number, ticksPerSecond: number): void {
-    this.held.push(...this.make(from, to, simulatedTime(start, ticksPerSecond)));
+    this.held.push(...this.make(from, to, simulatedTime(start, ticksPerSecond), BLOCK));
   }
 
   /** Publishes what `prepare` made, as fast as the actors take it. */
@@ -115,25 +129,35 @@ export class ShardSim {
     })();
   }
 
-  /** Real time: `ticksPerSecond` of the whole market, in steps of 20 ms stamped with the wall clock. */
+  /**
+   * Real time: `ticksPerSecond` of the whole market, in steps of 20 ms stamped with the wall clock, each
+   * step handed over in order and waiting for room as the one-thread simulator's publishes do.
+   */
   run(ticksPerSecond: number): void {
-    this.halt();
-    let owed = 0;
-    let g = 0;
-    this.running = setInterval(() => {
-      owed += (ticksPerSecond * 20) / 1000;
-      const n = Math.floor(owed);
-      owed -= n;
-      if (n === 0) return;
-      const now = Date.now();
-      const blocks = this.make(g, g + n, () => now);
-      g += n;
-      this.publish(blocks, () => undefined);
-    }, 20);
+    if (this.running) return;
+    this.running = true;
+    void (async () => {
+      let owed = 0;
+      let g = 0;
+      while (this.running) {
+        owed += (ticksPerSecond * 20) / 1000;
+        const n = Math.floor(owed);
+        owed -= n;
+        if (n > 0) {
+          const now = Date.now();
+          for (const { block, owned } of this.make(g, g + n, () => now, BLOCK)) {
+            this.fanout.hand(block);
+            this.ownTicks += owned;
+            await this.fanout.room();
+          }
+          g += n;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
   }
 
   halt(): void {
-    if (this.running) clearInterval(this.running);
-    this.running = undefined;
+    this.running = false;
   }
 }

@@ -141,7 +141,8 @@ export class Shard {
         return;
       }
       case 'spawn':
-        return this.spawn(m.strategy, StrategyLedger.from(m.ledger), m.carry);
+        // The ledger this shard kept for the strategy (it heard every outcome) is worth more than a copy.
+        return this.spawn(m.strategy, m.ledger ? StrategyLedger.from(m.ledger) : (this.ledgers.get(m.strategy.id) ?? new StrategyLedger()), m.carry);
       case 'stop':
         return this.stop(m.id);
       case 'outcomes':
@@ -170,7 +171,7 @@ export class Shard {
       case 'halt':
         return this.sim.halt();
       case 'shutdown':
-        void this.shutdown();
+        void this.shutdown(m.ms);
         return;
     }
   }
@@ -179,7 +180,9 @@ export class Shard {
     const strategy = STRATEGIES.get(s.type);
     if (!strategy) throw new Error(`strategy '${s.id}': type '${s.type}' is not in this build's registry`);
     this.ledgers.set(s.id, ledger);
-    const carried = carry && this.lastStopped?.id === s.id ? { carried: this.lastStopped.state } : {};
+    // A state to carry only if the instance it replaces had one (an actor makes its state on its first message).
+    const kept = carry && this.lastStopped?.id === s.id ? this.lastStopped.state : undefined;
+    const carried = kept === undefined ? {} : { carried: kept };
     this.lastStopped = undefined;
     const { config } = this.data;
     const instance = { id: s.id, strategy, instruments: s.instruments, params: s.params, live: s.live };
@@ -302,10 +305,10 @@ export class Shard {
     return [...by.values()];
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(ms: number): Promise<void> {
     this.sim.halt();
     clearInterval(this.reporter);
-    await this.system.stop(Math.max(1000, this.data.config.shutdownTimeoutMs - 3000)).catch((e: unknown) => this.log.warn({ err: asError(e) }, 'shard did not stop cleanly'));
+    await this.system.stop(ms).catch((e: unknown) => this.log.warn({ err: asError(e) }, 'shard did not stop cleanly'));
     this.report();
     this.post({ kind: 'stopped' });
   }
