@@ -26,7 +26,8 @@ import { PipelineStats } from '../telemetry/stats.ts';
 import type { ActorSystem } from './actor-system.ts';
 import { Chain, type LiveVenue } from './chain.ts';
 import { Shards } from './shard/shards.ts';
-import { availableParallelism } from 'node:os';
+import { kafkaWorkers } from './shard/workers.ts';
+import { persist, untilAborted } from './start-waits.ts';
 
 import { instancesSource, StrategyHost, type HostedStrategy, type StrategySource } from './strategy-host.ts';
 import { warmUp } from './warm-up.ts';
@@ -67,20 +68,6 @@ export interface PipelineOptions {
   readonly workers?: number;
 }
 
-/**
- * How many threads the market side runs on, `workers` resolved for a feed. 'auto' is one per core where
- * the shards make their own ticks (the simulator on the in-process bus), else 1: a tick handed to
- * another thread costs about as much as handling it (encoding, decoding, a second heap to collect), so
- * on two cores it does not pay; an explicit number shards any feed of the in-process bus. Kafka scales
- * by instances in one consumer group instead.
- */
-export function workersFor(config: Config, feed: 'sim' | 'replay' | 'kite' | 'none'): number {
-  if (config.workers === 'auto') return config.bus === 'memory' && feed === 'sim' ? Math.max(1, availableParallelism()) : 1;
-  if (config.workers > 1 && config.bus !== 'memory') throw kafkaWorkers(config.workers);
-  return config.workers;
-}
-
-const kafkaWorkers = (n: number) => new ConfigError([`workers: ${n} shards the embedded pipeline over threads; a Kafka deployment scales by instances in one consumer group (set workers to 1 or auto)`]);
 
 /** Stands for state a shard keeps: a reconfiguration that carries it is done inside the shard. */
 const IN_SHARD = Symbol('state kept in its shard');
@@ -583,32 +570,5 @@ export class Pipeline {
   async close(ms = 5000): Promise<void> {
     this.stopped = true;
     await this.shards?.close(ms);
-  }
-}
-
-
-/** Waits for `p` unless the start is aborted first (Ctrl-C). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, where: string): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new StartAborted(where));
-  return Promise.race([p, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new StartAborted(where)), { once: true }))]);
-}
-
-/**
- * Tries a broker request until it answers (an outage is waited out, as the consumers wait it out) or
- * the start is aborted (Ctrl-C, or the broker unreachable past kafka.unreachableExitMs).
- */
-async function persist<T>(op: () => Promise<T>, signal: AbortSignal | undefined, where: string): Promise<T> {
-  for (;;) {
-    if (signal?.aborted) throw new StartAborted(where);
-    const attempt = op();
-    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new StartAborted(where)), { once: true }));
-    attempt.catch(() => undefined);
-    try {
-      return await Promise.race([attempt, aborted]);
-    } catch (e) {
-      if (e instanceof StartAborted || !(e instanceof TransportError) || !e.retriable) throw e;
-      await new Promise((r) => setTimeout(r, 500));
-    }
   }
 }
