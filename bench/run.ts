@@ -29,20 +29,21 @@ const phase = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
   return r;
 };
 try {
-  // Latency first of the pipeline phases: it should not inherit the heap the throughput phases leave behind.
+  // The phases whose memory is reported run before the throughput phases, whose worker threads and
+  // pre-made ticks leave the process's resident size high (the heap is given back, resident pages not).
   const latency = await phase('tick-to-fill latency', () => benchLatency(broker.bootstrap, 10_000, quick ? 4 : 10));
-  const throughput = await phase('pipeline throughput', () => benchThroughput(quick ? 50_000 : 200_000));
-  const chain = await phase('signal chain', () => benchChain(quick ? 5_000 : 20_000));
-  const strategies = await phase('strategies', () => benchOnTick(quick ? 50_000 : 100_000));
-  const memory = await phase('memory', () => benchMemory());
+  const backpressure = await phase('backpressure', () => benchBackpressure(broker.bootstrap, quick ? 20_000 : 60_000, 1_000));
+  const kafka = await phase('kafka', () => benchKafka(broker.bootstrap, quick ? 20_000 : 100_000, 8));
+  const codec = await phase('codec', () => benchCodec(quick ? 5_000 : 20_000));
   const actors = await phase('actors', async () => ({
     oneActor: await benchActors(1, quick ? 50_000 : 300_000),
     thousandActors: await benchActors(1_000, quick ? 50 : 300),
     thousandActorsFourPerTurn: await benchActors(1_000, quick ? 40 : 300, 4),
   }));
-  const codec = await phase('codec', () => benchCodec(quick ? 5_000 : 20_000));
-  const kafka = await phase('kafka', () => benchKafka(broker.bootstrap, quick ? 20_000 : 100_000, 8));
-  const backpressure = await phase('backpressure', () => benchBackpressure(broker.bootstrap, quick ? 20_000 : 60_000, 1_000));
+  const memory = await phase('memory', () => benchMemory());
+  const throughput = await phase('pipeline throughput', () => benchThroughput(quick ? 50_000 : 200_000));
+  const chain = await phase('signal chain', () => benchChain(quick ? 5_000 : 20_000));
+  const strategies = await phase('strategies', () => benchOnTick(quick ? 50_000 : 100_000));
   const persistence = await phase('persistence', () => benchPersistence(quick ? 20_000 : 50_000));
   const cpus = os.cpus();
   const results: Results = {
