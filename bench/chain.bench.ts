@@ -8,7 +8,7 @@ import { topicsFor } from '../src/contracts/topics.ts';
 import { derivedId } from '../src/ids.ts';
 import { rootLogger } from '../src/log.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
-import { alternate, type Summary, type Workload } from './measure.ts';
+import { alternate, profiled, type Summary, type Workload } from './measure.ts';
 import { benchTicks } from './pipeline.bench.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
 
@@ -70,6 +70,6 @@ export async function benchChain(count: number, instruments = 500): Promise<Chai
     },
     cleanup: ({ stop }) => stop(),
   };
-  const r = await alternate({ chain: workload });
+  const r = await profiled('chain', () => alternate({ chain: workload }));
   return { signals: count, chain: r.chain, usPerSignal: +(1e6 / r.chain.perSec.median).toFixed(1) };
 }

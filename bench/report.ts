@@ -46,7 +46,7 @@ How every figure is taken (\`bench/measure.ts\`): a warm-up round, then at least
 workloads of one comparison taking turns within each round so that a noisy neighbour hits them alike.
 Each is reported as **median [min–max]**, with the share of the round spent in garbage collection and the
 bytes allocated per unit, both from V8's GC profiler on the main thread. Targets are ratios measured in the
-same run where a baseline exists. \`npm run bench -- --profile <phase>\` (pipeline, strategies, latency)
+same run where a baseline exists. \`npm run bench -- --profile <phase>\` (pipeline, chain, strategies, latency)
 writes a CPU profile of that phase to \`bench/results/<phase>.cpuprofile\`.
 
 ## Embedded pipeline throughput

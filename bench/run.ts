@@ -18,7 +18,7 @@ import { benchOnTick } from './strategies.bench.ts';
  * min and max, GC share and bytes allocated, against a baseline measured in the same run (the machines
  * are shared and noisy, so only same-run ratios mean anything). Writes bench/results/latest.json and
  * docs/benchmarks.md. `--quick`: fewer ticks and records (a smoke run). `--profile <phase>`: a CPU
- * profile of that phase in bench/results/<phase>.cpuprofile (pipeline, strategies, latency).
+ * profile of that phase in bench/results/<phase>.cpuprofile (pipeline, chain, strategies, latency).
  */
 const quick = process.argv.includes('--quick');
 const broker = await startMockBroker(1);
