@@ -15,7 +15,8 @@ import { startKiteFeed } from './kite-feed.ts';
 import { openKiteSession } from './live.ts';
 import { fileSource, type StrategySource } from './strategy-host.ts';
 import { StopControl, type StopOptions } from './lifecycle.ts';
-import { simulate, tradedBy, type FeedChoice } from './run.ts';
+import type { FeedChoice } from './run.ts';
+import { simulate, tradedBy } from './simulate.ts';
 import { systemFor } from './system.ts';
 
 export interface FeedOptions extends StopOptions {
