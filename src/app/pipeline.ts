@@ -52,7 +52,11 @@ export interface PipelineOptions {
    * with it off, none is looked at, no live consumer exists, and no strategy routes to one.
    */
   readonly liveVenues?: Partial<Record<BrokerNamespace, LiveVenue>>;
-  /** How long to wait for every consumer group to be assigned its partitions before giving up. */
+  /**
+   * How long to wait for every consumer group to be assigned its partitions before giving up. By default
+   * a minute, or three session timeouts if longer: a member that crashed while joining is evicted only
+   * after its session times out, and the rebalance that follows may take as long again.
+   */
   readonly assignmentTimeoutMs?: number;
   /** Read market.ticks from the start of the log (replays into a fresh topic) instead of from now. */
   readonly ticksFromBeginning?: boolean;
@@ -219,7 +223,7 @@ export class Pipeline {
         () => undefined,
       );
     }
-    await p.assigned(options.assignmentTimeoutMs ?? 60_000, options.signal);
+    await p.assigned(p.assignmentTimeoutMs, options.signal);
     await p.chain?.resume();
     p.progress.phase = 'running';
     p.scheduleSnapshots();
@@ -232,10 +236,14 @@ export class Pipeline {
     this.consumers.push(...this.chain.consumers);
     if (this.progress.phase === 'running') {
       // Taken over while running: resume once its groups are assigned.
-      await this.assigned(this.options.assignmentTimeoutMs ?? 60_000, this.abort.signal).catch(() => undefined);
+      await this.assigned(this.assignmentTimeoutMs, this.abort.signal).catch(() => undefined);
       await this.chain.resume();
       system.log.info({ namespaces: this.namespaces }, 'this instance now runs the account-wide chain');
     }
+  }
+
+  private get assignmentTimeoutMs(): number {
+    return this.options.assignmentTimeoutMs ?? Math.max(60_000, 3 * this.options.config.kafka.sessionTimeoutMs);
   }
 
   /** The actor system it runs in (the metrics read both). */

@@ -44,14 +44,18 @@ async function standIns(broker: string): Promise<{ spans: Array<{ traceId: strin
   return { spans, stop: () => child.stdin!.end() };
 }
 
-/** Until `container` has logged its `times`-th start; a container that exits first fails at once, with its log. */
+/**
+ * Until `container` has logged its `times`-th start; a container that exits first fails at once, with its
+ * log. Waited for longer than the app's own patience for its consumer groups (three 30 s session timeouts:
+ * a member that crashed while joining is evicted only after its session, which the test broker can need).
+ */
 async function appRunning(container: string, times: number): Promise<void> {
   await waitFor(() => {
     const logs = logsOf(container);
     if ((logs.match(/"msg":"alpha panda running"/g) ?? []).length >= times) return true;
     if (podman('inspect', '--format', '{{.State.Running}}', container).out.trim() !== 'true') throw new Error(`${container} exited before it ran:\n${logs.slice(-3000)}`);
     return false;
-  }, `${container} running (start ${times})`, 90_000);
+  }, `${container} running (start ${times})`, 150_000);
 }
 
 /**
