@@ -44,12 +44,15 @@ export function priceCache(book: PriceBook): Behaviour<Quote | undefined, PriceC
       if ('batched' in message) {
         const { block, indexes } = message;
         let newest: MarketTick | undefined;
-        for (; message.next < indexes.length; message.next++) {
-          const tick = block.ticks[indexes[message.next]!]!;
+        for (let i = message.next; i < indexes.length; i++) {
+          const tick = block.ticks[indexes[i]!]!;
           // Ties go to the later tick, as one by one they would.
           if (!newest || !isEarlier(tick.exchange_timestamp, newest.exchange_timestamp)) newest = tick;
         }
-        return newest ? take(quote, newest) : quote;
+        const next = newest ? take(quote, newest) : quote;
+        // Handled only now: a throw above leaves the chunk whole for the restart.
+        message.next = indexes.length;
+        return next;
       }
       if ('kind' in message) {
         message.reply({ quote, stale: !quote || isStale(quote, message.now, message.staleAfterMs) });
