@@ -24,6 +24,13 @@ export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly fromBeginning: boolean;
+  /**
+   * Where partitions with no committed offset start instead (see SubscribeOptions.startAt). A committing
+   * group that starts at the end gets the end of each topic as read before it subscribes: committed at
+   * its first join, so a signal published after that is never skipped by a member that takes the
+   * partition over before anything was committed there.
+   */
+  readonly startAt?: ReadonlyMap<string, ReadonlyMap<number, bigint>>;
   readonly route: Route;
   readonly accept?: KeyFilter;
   /** false: nothing is ever committed, so each start reads from `fromBeginning`'s end again (state rebuilt from the log). */
@@ -162,16 +169,18 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
    * this subscription's own state, guarded by its generation; a throw becomes a crash message, so the
    * supervisor still decides.
    */
-  private subscribe(state: ConsumerState, ctx: ActorContext<ConsumerMessage>): Promise<Subscription> {
+  private async subscribe(state: ConsumerState, ctx: ActorContext<ConsumerMessage>): Promise<Subscription> {
     this.self = ctx.self;
     this.path = ctx.path;
     const generation = ++this.generation;
     state.generation = generation;
     const live = () => generation === this.generation && !this.stopping;
+    const startAt = await this.startAt();
     return this.env.transport.subscribe({
       groupId: this.options.groupId,
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning,
+      ...(startAt ? { startAt } : {}),
       onBatch: async (batch) => {
         // Not subscribed yet (the client fetched before subscribe returned): nothing taken, fetched again.
         if (!live() || !state.subscription) return 0;
@@ -193,6 +202,13 @@ export class ConsumerBehaviour implements Behaviour<ConsumerState, ConsumerMessa
       },
       onCrash: (error) => this.tellSticky({ kind: 'crashed', generation, error }),
     });
+  }
+
+  /** The options' startAt; for a committing group that starts at the end, the ends of its topics now. */
+  private async startAt(): Promise<ReadonlyMap<string, ReadonlyMap<number, bigint>> | undefined> {
+    const { startAt, commits, fromBeginning, topics } = this.options;
+    if (startAt || commits === false || fromBeginning) return startAt;
+    return new Map(await Promise.all(topics.map(async (t) => [t, await this.env.transport.endOffsets(t)] as const)));
   }
 
   async postStop(state: ConsumerState): Promise<void> {

@@ -126,6 +126,8 @@ export class Pipeline {
   private outcomeConsumers: ConsumerActor[] = [];
   /** Where the live tick consumer begins in this process, per partition: its commit, else where a new group starts. */
   private readonly tickStart = new Map<number, bigint>();
+  /** Of those, the partitions the tick group has never committed: its consumer starts them there. */
+  private readonly tickFresh = new Map<number, bigint>();
   private readonly options: PipelineOptions & { readonly instanceId: string; readonly strategies: StrategySource };
   private readonly market: Supervisor;
   private readonly strategySupervisor: Supervisor;
@@ -210,8 +212,13 @@ export class Pipeline {
     const tickGroup = consumerGroup(options.config.kafka.groupPrefix, 'strategy-runner', { instance: options.instanceId });
     const committed = await persist(() => system.transport.committed(tickGroup, MARKET_TICKS), options.signal, 'while reading committed offsets');
     const ends = await persist(() => system.transport.endOffsets(MARKET_TICKS), options.signal, 'while reading the end of market.ticks');
-    // A partition without a commit starts at the end of the log as it is now (or at its start, replaying).
-    for (const [partition, end] of ends) p.tickStart.set(partition, committed.get(partition) ?? (options.ticksFromBeginning ? 0n : end));
+    // A partition without a commit starts at the end of the log as it is now (or at its start, replaying):
+    // exactly there, whatever is published while the group is joined, and committed once joined.
+    for (const [partition, end] of ends) {
+      const at = committed.get(partition);
+      p.tickStart.set(partition, at ?? (options.ticksFromBeginning ? 0n : end));
+      if (at === undefined) p.tickFresh.set(partition, p.tickStart.get(partition)!);
+    }
     p.startInstanceConsumers();
     p.progress.phase = 'joining';
     const leadership = options.leadership;
@@ -309,7 +316,8 @@ export class Pipeline {
       const groupId = spec.commits ? consumerGroup(prefix, role, { instance: instanceId }) : `${consumerGroup(prefix, role, { instance: instanceId })}.${START}`;
       const supervisor = role === 'strategy-runner' || role === 'trading-state' ? this.market : this.strategySupervisor;
       const onAssignment = role === 'strategy-host' ? (tps: readonly { partition: number }[]) => void host.assign(tps.map((t) => t.partition)) : undefined;
-      const c = system.consumer({ name: `${role}-in`, groupId, topics, route: routes[role], fromBeginning, commits: spec.commits, ...(onAssignment ? { onAssignment } : {}), ...config.consumer }, supervisor);
+      const startAt = role === 'strategy-runner' && this.tickFresh.size > 0 ? { startAt: new Map([[MARKET_TICKS, this.tickFresh]]) } : {};
+      const c = system.consumer({ name: `${role}-in`, groupId, topics, route: routes[role], fromBeginning, ...startAt, commits: spec.commits, ...(onAssignment ? { onAssignment } : {}), ...config.consumer }, supervisor);
       if (role === 'strategy-runner') this.tickConsumer = c;
       if (role === 'strategy-outcomes' || role === 'trading-state') this.outcomeConsumers.push(c);
       this.consumers.push(c);
@@ -335,8 +343,13 @@ export class Pipeline {
     for (const [p, o] of routed) until.set(p, o);
     const start = this.tickStart;
     try {
+      // Over Kafka the instance a strategy moves from stops it on the same rebalance, a moment apart: its
+      // last signals are let land on the log before they are read back, or this instance would make them
+      // again on the ticks they were made on (the same events, judged once, but sent twice).
+      const grace = system.transport.kind === 'kafka' ? config.recovery.handoverGraceMs : 0;
+      if (grace > 0) await new Promise((r) => system.clock.schedule(grace, () => r(undefined)));
       // What every strategy sent is read back first: the warm-up ends where its signals on the log end.
-      await this.caughtUp(this.outcomeConsumers);
+      await this.caughtUp(this.outcomeConsumers, 'still reading the ledgers back before releasing strategies');
       system.log.debug({ strategies: list.length, until: Object.fromEntries([...until].map(([p, o]) => [p, String(o)])) }, 'ledgers read back; warming up');
       const since = system.clock.now() - config.recovery.warmUpMs;
       const r = await warmUp(system.transport, list, { start, until }, since, (id) => this.ledgerOf(id), this.abort.signal);
@@ -356,25 +369,40 @@ export class Pipeline {
     }
   }
 
-  /** Resolves once each consumer has handed out and finished what its topics held when this was called. */
-  private async caughtUp(consumers: readonly ConsumerActor[]): Promise<void> {
+  /**
+   * Resolves once each consumer has handed out and finished what its topics held when this was called
+   * (true), or at `deadline` or a stop (false); `waiting` is logged every 10 s until then.
+   */
+  private async caughtUp(consumers: readonly ConsumerActor[], waiting: string, deadline = Infinity): Promise<boolean> {
     const { transport } = this.options.system;
     const ends = await Promise.all(consumers.map(async (c) => Promise.all(c.behaviour.options.topics.map(async (t) => [t, await transport.endOffsets(t)] as const))));
     const log = this.options.system.log;
-    for (let since = Date.now(); ; ) {
+    for (let since = Date.now(); Date.now() < deadline; ) {
       const behind = consumers.flatMap((c, i) =>
         ends[i]!.flatMap(([topic, end]) => {
           const at = c.behaviour.routedUpTo(topic);
           return [...end].filter(([p, o]) => o > 0n && (at.get(p) ?? -1n) < o).map(([p, o]) => `${topic}[${p}] at ${at.get(p) ?? 'nothing'} of ${o}`);
         }),
       );
-      if ((behind.length === 0 && consumers.every((c) => c.behaviour.inFlight === 0)) || this.stopped) return;
+      if (behind.length === 0 && consumers.every((c) => c.behaviour.inFlight === 0)) return true;
+      if (this.stopped) return false;
       if (Date.now() - since > 10_000) {
-        log.warn({ behind }, 'still reading the ledgers back before releasing strategies');
+        log.warn({ behind }, waiting);
         since = Date.now();
       }
       await new Promise((r) => setTimeout(r, 10));
     }
+    return false;
+  }
+
+  /**
+   * Before a clean stop's last snapshot: every chain consumer has finished what its topics held when this
+   * was called (the portfolio has applied every fill then on the log), or `ms` passed (false).
+   */
+  async chainCaughtUp(ms: number): Promise<boolean> {
+    const consumers = this.chain?.consumers ?? [];
+    if (consumers.length === 0 || !this.options.system.transport.durable) return true;
+    return this.caughtUp(consumers, 'still taking in what the chain\'s topics hold before the last snapshot', Date.now() + ms);
   }
 
   /** A tick goes to its instrument's price cache and to every strategy here that trades the instrument. */

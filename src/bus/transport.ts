@@ -51,6 +51,13 @@ export interface SubscribeOptions {
   /** Where a group with no committed offset starts: the log's beginning, or its end. */
   readonly fromBeginning: boolean;
   /**
+   * Per topic and partition, where a partition with no committed offset starts instead (an end of the
+   * log read before joining, so nothing published while joining is skipped). The start is committed as
+   * soon as the partition is assigned: a member that dies before its first commit is restarted there,
+   * not at a later end of the log.
+   */
+  readonly startAt?: ReadonlyMap<string, ReadonlyMap<number, bigint>>;
+  /**
    * Handles one batch; returns how many records (a prefix) it took. When fewer than all, it must have
    * paused the partition: the rest is delivered again after resume.
    */

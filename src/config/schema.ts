@@ -65,6 +65,11 @@ export const Config = z
     recovery: z.strictObject({
       /** A strategy started on an instance (a restart, a move) first replays this much of market.ticks, signals off. */
       warmUpMs: Ms,
+      /**
+       * On Kafka, how long a strategy taken over waits before its ledger is read back: the instance it moved
+       * from stops it on the same rebalance, and its last signals must be on the log first.
+       */
+      handoverGraceMs: Ms,
     }),
     telemetry: TelemetrySettings,
     http: HttpSettings,

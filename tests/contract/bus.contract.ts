@@ -83,6 +83,62 @@ export function busContract(kind: TransportKind): void {
       expect(second.map((r) => r.offset).slice(0, 30)).toEqual(records.slice(10).map((r) => r.offset));
     });
 
+    it('starts a partition without a commit where it is told, commits that start at once, and ignores it once committed', async () => {
+      const t = transport();
+      const topic = uniqueTopic('start');
+      const groupId = `g-${randomUUID()}`;
+      await t.send(Array.from({ length: 10 }, (_, i) => recordOf(topic, tick(11, 100 + i))));
+      const [partition] = [...(await t.endOffsets(topic))].find(([, end]) => end > 0n)!;
+      const join = async (start: bigint, got: InRecord[]) => {
+        const sub = await t.subscribe({
+          groupId,
+          topics: [topic],
+          fromBeginning: false,
+          startAt: new Map([[topic, new Map([[partition, start]])]]),
+          onBatch: async (b) => {
+            got.push(...b.records);
+            return b.records.length;
+          },
+          onAssignment: () => undefined,
+          onCrash: () => undefined,
+        });
+        cleanup.push(() => sub.stop());
+        return sub;
+      };
+      const first: InRecord[] = [];
+      const sub = await join(4n, first);
+      await waitFor(() => first.length >= 6, 'the records from offset 4');
+      expect(first.map((r) => Number(r.offset))).toEqual([4, 5, 6, 7, 8, 9]);
+      // Committed by the subscription itself: a member that dies now is restarted at 4, not at the end.
+      expect((await t.committed(groupId, topic)).get(partition)).toBe(4n);
+      await sub.stop();
+      const second: InRecord[] = [];
+      await join(9n, second);
+      await waitFor(() => second.length >= 6, 'the records again from the committed offset');
+      expect(Number(second[0]!.offset)).toBe(4);
+    });
+
+    it('a consumer actor of a committing group that starts at the end commits that start on joining, so the member after it skips nothing published meanwhile', async () => {
+      const t = transport();
+      const topic = uniqueTopic('latest');
+      const groupId = `g-${randomUUID()}`;
+      await t.send(Array.from({ length: 5 }, (_, i) => recordOf(topic, tick(21, 100 + i))));
+      const ends = await t.endOffsets(topic);
+      const got: number[] = [];
+      const first = system(t);
+      const firstSink = first.root.spawn<null, AnyEnvelope>({ name: 'sink', behaviour: { init: () => null, receive: (n, e) => (got.push((e as { data: { last_price: number } }).data.last_price), n) } });
+      const c = await first.consumer({ ...consumerDefaults, fromBeginning: false, name: 'c1', groupId, topics: [topic], route: () => firstSink });
+      await waitFor(() => c.behaviour.assignment.length > 0, 'the first member assigned');
+      // Nothing was handed out, yet every partition has a commit: where the first member started.
+      await waitFor(async () => (await t.committed(groupId, topic)).size === ends.size, 'the starts committed');
+      expect(await t.committed(groupId, topic)).toEqual(ends);
+      await c.stop(1000);
+      await t.send([7, 8, 9].map((i) => recordOf(topic, tick(21, 200 + i))));
+      await first.consumer({ ...consumerDefaults, fromBeginning: false, name: 'c2', groupId, topics: [topic], route: () => firstSink });
+      await waitFor(() => got.length >= 3, 'what was published between the members');
+      expect(got).toEqual([207, 208, 209]);
+    });
+
     it('delivers a batch cut short again from the first record not taken, after resume', async () => {
       const t = transport();
       const topic = uniqueTopic('cut');

@@ -52,7 +52,7 @@ async function settled(d: Deployment, total: number): Promise<void> {
   for (const deadline = Date.now() + 90_000; ; ) {
     const committed = [...(await d.ticks.transport.committed(group, MARKET_TICKS)).values()].reduce((n, o) => n + Number(o), 0);
     if (committed >= total) break;
-    if (Date.now() > deadline) throw new Error(`${group} committed ${committed} of ${total} ticks`);
+    if (Date.now() > deadline) throw new Error(`${group} committed ${committed} of ${total} ticks; the instance's log ends:\n${d.instance.err.slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
   let last = '';

@@ -136,6 +136,8 @@ export class KafkaTransport implements Transport {
 
   async subscribe(o: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new TransportError('the Kafka transport is closed', { retriable: false });
+    const starts = await this.uncommitted(o);
+    let started: Array<{ topic: string; partition: number; offset: string }> = [];
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
@@ -145,8 +147,9 @@ export class KafkaTransport implements Transport {
     });
     this.clients.add(consumer);
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const assignment = e.payload.memberAssignment;
-      o.onAssignment(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition }))));
+      const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition })));
+      if (starts.size > 0) started = this.startUncommitted(consumer, assigned, starts);
+      o.onAssignment(assigned);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.health.failed(`consumer ${o.groupId}: ${e.payload.error.message}`);
@@ -171,6 +174,13 @@ export class KafkaTransport implements Transport {
           await heartbeat();
         },
       });
+      // kafkajs drops a commit made before run() has returned (its runner is not yet running).
+      if (started.length > 0) {
+        await consumer.commitOffsets(started).catch((e: unknown) => {
+          // Not fatal: the first regular commit makes the position durable instead.
+          this.log.warn({ err: wrap(e, 'commit failed'), groupId: o.groupId, offsets: started }, 'could not commit where the group starts; a crash before its first commit restarts at the end of the log');
+        });
+      }
     } catch (e) {
       this.clients.delete(consumer);
       await consumer.disconnect().catch(() => undefined);
@@ -193,6 +203,34 @@ export class KafkaTransport implements Transport {
         await consumer.disconnect();
       },
     };
+  }
+
+  /** Of `startAt`, the partitions the group has no committed offset for (keyed topic, partition). */
+  private async uncommitted(o: SubscribeOptions): Promise<Map<string, { topic: string; partition: number; offset: bigint }>> {
+    const out = new Map<string, { topic: string; partition: number; offset: bigint }>();
+    for (const [topic, starts] of o.startAt ?? []) {
+      if (starts.size === 0) continue;
+      const committed = await this.committed(o.groupId, topic);
+      for (const [partition, offset] of starts) if (!committed.has(partition)) out.set(`${topic}\u0000${partition}`, { topic, partition, offset });
+    }
+    return out;
+  }
+
+  /**
+   * On first joining, each assigned partition without a commit is moved to its start (the seek is taken
+   * up by the first fetch, which follows the join); returned, to be committed. Only the first join: a
+   * partition assigned later may have been committed by another member meanwhile.
+   */
+  private startUncommitted(consumer: Consumer, assigned: readonly { topic: string; partition: number }[], starts: Map<string, { topic: string; partition: number; offset: bigint }>): Array<{ topic: string; partition: number; offset: string }> {
+    const offsets: Array<{ topic: string; partition: number; offset: string }> = [];
+    for (const { topic, partition } of assigned) {
+      const s = starts.get(`${topic}\u0000${partition}`);
+      if (!s) continue;
+      consumer.seek({ topic, partition, offset: String(s.offset) });
+      offsets.push({ topic, partition, offset: String(s.offset) });
+    }
+    starts.clear();
+    return offsets;
   }
 
   /** One admin client for the transport's lifetime, connected on first use. */

@@ -174,7 +174,11 @@ export class MemoryGroup {
         const committed = this.committed.get(key(tp.topic, tp.partition));
         const part = this.partitionsOf(tp.topic)[tp.partition]!;
         if (committed !== undefined) return committed;
-        return member.options.fromBeginning ? part.start : part.end;
+        const at = member.options.startAt?.get(tp.topic)?.get(tp.partition);
+        if (at === undefined) return member.options.fromBeginning ? part.start : part.end;
+        const start = Math.min(Math.max(Number(at), part.start), part.end);
+        this.committed.set(key(tp.topic, tp.partition), start);
+        return start;
       });
     }
   }
