@@ -118,7 +118,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     const adds = STRATEGIES.map(([id, type, instruments, params]) => `node src/cli/main.ts strategies add ${id} --type ${type} --instruments ${instruments} --params '${JSON.stringify(params)}'`);
     expect(podman('run', '--rm', '--network', 'host', '--add-host', 'postgres:127.0.0.1', ...deployEnv, '--entrypoint', 'sh', IMAGE, '-c', adds.join(' && ')).out).toMatch(/added c-mr-2/);
     // The log the containers write, read back from the start.
-    log = await recordTopics(transport, [paper.signalsRaw, paper.signalsValidated, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed]);
+    log = await recordTopics(transport, [paper.signalsRaw, paper.signalsValidated, paper.signalsRejected, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed]);
     const events = () => decodeAll(log.records);
 
     phase('deployed');
@@ -188,23 +188,32 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     phase('trading again after the kill');
     // The market stops; everything in flight finishes; both replicas stop cleanly.
     podman('stop', '-t', String(feed.stopGraceSeconds), FEED);
+    let unended: AnyEnvelope[] = [];
     await waitFor(() => {
       const e = events();
-      const ended = new Set(e.filter((x) => x.type === 'order_filled' || x.type === 'order_failed').map((x) => x.correlation_id));
-      return e.filter((x) => x.type === 'validated_signal').every((v) => ended.has(v.correlation_id));
-    }, 'every validated signal filled or failed', 60_000);
+      const ended = new Set(e.filter((x) => x.type === 'order_filled' || x.type === 'order_failed' || x.type === 'rejected_signal').map((x) => x.correlation_id));
+      const validated = new Set(e.filter((x) => x.type === 'validated_signal').map((x) => x.correlation_id));
+      unended = e.filter((x) => (x.type === 'trading_signal' || x.type === 'validated_signal') && !ended.has(x.correlation_id) && !(x.type === 'trading_signal' && validated.has(x.correlation_id)));
+      return unended.length === 0;
+    }, 'every signal rejected, filled or failed', 60_000).catch(async (err: Error) => {
+      // What each unfinished chain holds on the log and in the ledger, for whoever reads the failure.
+      const ids = unended.map((v) => v.correlation_id);
+      const onLog = events().filter((x) => ids.includes(x.correlation_id)).map((x) => `${x.correlation_id} ${x.type} ${x.source} ${x.ts}`);
+      const rows = ids.length === 0 ? [] : await query(dbUrl, `select correlation_id, kind, order_id, trading_day from ledger_entry where correlation_id in (${ids.map((id) => `'${id}'`).join(', ')})`).catch((e: unknown) => [String(e)]);
+      throw new Error(`${err.message}: ${ids.length} unended\n${onLog.join('\n')}\nledger: ${JSON.stringify(rows)}`);
+    });
     podman('stop', '-t', String(app.stopGraceSeconds), APP2);
     expect(exitCodeOf(APP2)).toBe(0);
 
     phase('stopped');
     // Every fill on the log is in the ledger once, and nothing else is; no validated signal executed twice.
     // (The log read to its end first: the replicas' last records went out as they stopped.)
-    const topics = [paper.signalsRaw, paper.signalsValidated, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed];
+    const topics = [paper.signalsRaw, paper.signalsValidated, paper.signalsRejected, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed];
     const ends = await Promise.all(topics.map(async (t) => [t, await transport.endOffsets(t)] as const));
     await waitFor(() => ends.every(([t, end]) => [...end].every(([p, o]) => o === 0n || log.records.some((r) => r.topic === t && r.partition === p && BigInt(r.offset) + 1n >= o))), 'the log read to its end', 30_000);
     const all = events();
     const logFills = new Map(all.filter((e) => e.type === 'order_filled').map((e) => [`${e.data.order_id}|${e.data.fill_id}`, e]));
-    const ledger = await query<{ order_id: string; fill_id: string; strategy_id: string; instrument_token: string; side: string; quantity: number; fill_price_paise: string; fees_paise: string }>(dbUrl, `select order_id, fill_id, strategy_id, instrument_token, side, quantity, fill_price_paise, fees_paise from ledger_entry where namespace = 'paper' and kind = 'filled'`);
+    const ledger = await query<{ order_id: string; fill_id: string; strategy_id: string; instrument_token: string; side: string; quantity: number; fill_price_paise: string; fees_paise: string; recorded_at: Date }>(dbUrl, `select order_id, fill_id, strategy_id, instrument_token, side, quantity, fill_price_paise, fees_paise, recorded_at from ledger_entry where namespace = 'paper' and kind = 'filled' order by recorded_at`);
     expect(ledger.map((f) => `${f.order_id}|${f.fill_id}`).sort()).toEqual([...logFills.keys()].sort());
     const placements = new Map<string, Set<string>>();
     for (const e of all) if (e.type === 'order_placed') placements.set(e.correlation_id, (placements.get(e.correlation_id) ?? new Set()).add(e.data.order_id));
@@ -212,7 +221,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
 
     // Each strategy's last snapshot (written at the last stop) equals what its unique fills make.
     const capital = toPaise(loadConfig({}).trading.initialCapital);
-    const snapshots = await query<{ strategy_id: string; cash_paise: string; data: { positions: Array<{ instrument_token: number; quantity: number }>; fees: number } }>(dbUrl, `select distinct on (strategy_id) strategy_id, cash_paise, data from pnl_snapshot where namespace = 'paper' and strategy_id is not null order by strategy_id, id desc`);
+    const snapshots = await query<{ strategy_id: string; cash_paise: string; ts: Date; data: { positions: Array<{ instrument_token: number; quantity: number }>; fees: number } }>(dbUrl, `select distinct on (strategy_id) strategy_id, cash_paise, ts, data from pnl_snapshot where namespace = 'paper' and strategy_id is not null order by strategy_id, id desc`);
     for (const [id] of STRATEGIES) {
       const fills = ledger.filter((f) => f.strategy_id === id);
       const held = new Map<number, number>();
@@ -226,7 +235,8 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
       }
       const snap = snapshots.find((s) => s.strategy_id === id);
       expect(snap, `a snapshot of ${id}`).toBeDefined();
-      expect(Number(snap!.cash_paise), `${id} cash`).toBe(cash);
+      const lastFills = fills.slice(-3).map((f) => `${f.side} ${f.quantity} at ${f.fill_price_paise} recorded ${f.recorded_at.toISOString()}`);
+      expect(Number(snap!.cash_paise), `${id} cash (snapshot of ${snap!.ts.toISOString()}; last fills ${lastFills.join('; ')})`).toBe(cash);
       expect(toPaise(snap!.data.fees), `${id} fees`).toBe(fees);
       const positions = Object.fromEntries(snap!.data.positions.filter((p) => p.quantity !== 0).map((p) => [p.instrument_token, p.quantity]));
       expect(positions, `${id} positions`).toEqual(Object.fromEntries([...held].filter(([, q]) => q !== 0)));
