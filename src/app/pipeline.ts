@@ -126,7 +126,7 @@ export class Pipeline {
   private outcomeConsumers: ConsumerActor[] = [];
   /** Where the live tick consumer begins in this process, per partition: its commit, else where a new group starts. */
   private readonly tickStart = new Map<number, bigint>();
-  /** Of those, the partitions the tick group has never committed: its consumer starts them there. */
+  /** Of those, the partitions the tick group has no commit for yet: its consumer starts them there. */
   private readonly tickFresh = new Map<number, bigint>();
   private readonly options: PipelineOptions & { readonly instanceId: string; readonly strategies: StrategySource };
   private readonly market: Supervisor;
@@ -402,7 +402,18 @@ export class Pipeline {
   async chainCaughtUp(ms: number): Promise<boolean> {
     const consumers = this.chain?.consumers ?? [];
     if (consumers.length === 0 || !this.options.system.transport.durable) return true;
-    return this.caughtUp(consumers, 'still taking in what the chain\'s topics hold before the last snapshot', Date.now() + ms);
+    // A broker that is gone answers nothing: reading where the topics end gives up with the budget.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const out = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const caught = this.caughtUp(consumers, "still taking in what the chain's topics hold before the last snapshot", Date.now() + ms).catch((e: unknown) => {
+      this.options.system.log.warn({ err: e }, "cannot read where the chain's topics end");
+      return false;
+    });
+    try {
+      return await Promise.race([caught, out]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A tick goes to its instrument's price cache and to every strategy here that trades the instrument. */
