@@ -124,6 +124,8 @@ export class Pipeline {
   host!: StrategyHost;
   private tickConsumer: ConsumerActor | undefined;
   private outcomeConsumers: ConsumerActor[] = [];
+  /** Starts the tick consumer held back until the first assignment is applied (a durable log), once. */
+  private startTicks: (() => void) | undefined;
   /** Where the live tick consumer begins in this process, per partition: its commit, else where a new group starts. */
   private readonly tickStart = new Map<number, bigint>();
   /** Of those, the partitions the tick group has no commit for yet: its consumer starts them there. */
@@ -205,6 +207,7 @@ export class Pipeline {
       warm: (list) => {
         p.warmed = p.warm(list);
       },
+      assigned: () => p.startTicks?.(),
       ledgerOf: (id) => p.ledgerOf(id),
       log: system.log.child({ component: 'strategy-host' }),
     });
@@ -307,7 +310,7 @@ export class Pipeline {
       'trading-state': () => (this.shards ? [states, ...this.shards.links.map((l) => this.shards!.refOf(l))] : states),
       activity: () => activity,
     };
-    for (const role of Object.keys(routes) as (keyof typeof routes)[]) {
+    const join = (role: keyof typeof routes) => {
       const spec = ROLES[role];
       const topics = topicsOfRole(role, this.namespaces);
       const fromBeginning = role === 'strategy-runner' ? (this.options.ticksFromBeginning ?? false) : spec.startAt === 'earliest';
@@ -321,7 +324,14 @@ export class Pipeline {
       if (role === 'strategy-runner') this.tickConsumer = c;
       if (role === 'strategy-outcomes' || role === 'trading-state') this.outcomeConsumers.push(c);
       this.consumers.push(c);
-    }
+    };
+    // On a log that outlives the process, ticks are taken only once the first assignment's strategies
+    // are there to hold them: the group commits only what every strategy here has handled, so a tick
+    // taken before they came would be committed unseen, and a process killed while they warm up would
+    // be restarted past it.
+    const later = system.transport.durable ? 'strategy-runner' : undefined;
+    for (const role of Object.keys(routes) as (keyof typeof routes)[]) if (role !== later) join(role);
+    if (later) this.startTicks = () => this.tickConsumer ?? join(later);
   }
 
   /**

@@ -50,6 +50,8 @@ export interface HostHooks {
   stop(id: string): void;
   /** Strategies spawned to take over running ones (a start, a move): to be warmed up, then released. */
   warm(strategies: readonly HostedStrategy[]): void;
+  /** An assignment has been applied: what it owns runs, or is warming up and holds what it is given. */
+  assigned?(): void;
   ledgerOf(id: string): StrategyLedger;
   readonly log: Logger;
 }
@@ -132,6 +134,7 @@ export class StrategyHost {
       this.assignedOnce = true;
       this.hooks.log.info({ partitions: [...this.owned].sort((a, b) => a - b), strategies: this.running.size, taken: warm.length }, 'strategies assigned to this instance');
       if (warm.length > 0) this.hooks.warm(warm);
+      this.hooks.assigned?.();
     });
   }
 

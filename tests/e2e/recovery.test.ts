@@ -103,6 +103,8 @@ describe('recovery after kill -9 (Kafka on the test broker, PostgreSQL)', () => 
     try {
       const kills = [0.2, 0.45, 0.7].map((f) => Math.floor((f * ticks.length) / 40) * 40);
       let restarting: Promise<void> = Promise.resolve();
+      // Each killed process's log: what a stray run is read against.
+      const lives: string[] = [];
       for (let at = 0; at < ticks.length; at += 40) {
         const chunk = ticks.slice(at, at + 40);
         await Promise.all([calm.ticks.publish(chunk, 100), crashed.ticks.publish(chunk, 100)]);
@@ -111,6 +113,7 @@ describe('recovery after kill -9 (Kafka on the test broker, PostgreSQL)', () => 
           // Killed where it stands, and started again at once under the same instance id; the market goes on.
           crashed.instance.kill('SIGKILL');
           await crashed.instance.exited;
+          lives.push(crashed.instance.err);
           restarting = startInstance('solo', crashed.env, ['--json']).then((p) => {
             crashed.instance = p;
           });
@@ -134,7 +137,8 @@ describe('recovery after kill -9 (Kafka on the test broker, PostgreSQL)', () => 
       const model = modelSignals(ticks);
       const made = (rows: typeof calmFills) => rows.map((f) => `${f.strategy_id} ${f.signal_id}`).sort();
       expect(made(calmFills), 'the calm run').toEqual(model);
-      expect(made(crashedFills), 'the crashed run').toEqual(model);
+      const story = () => [...lives, crashed.instance.err].map((err, n) => `-- process ${n + 1}\n${err.split('\n').filter((l) => /"level":[456]0|warmed up|assigned|running|restored/.test(l)).join('\n')}`).join('\n');
+      expect(made(crashedFills), `the crashed run; its processes' logs:\n${story()}`).toEqual(model);
       // The same fills (the same ticks make the same signals, ids and all), each once.
       expect(crashedFills).toEqual(calmFills);
       expect(new Set(crashedFills.map((f) => `${f.order_id}|${f.fill_id}`)).size).toBe(crashedFills.length);
