@@ -385,7 +385,19 @@ export class Pipeline {
    */
   private async caughtUp(consumers: readonly ConsumerActor[], waiting: string, deadline = Infinity): Promise<boolean> {
     const { transport } = this.options.system;
-    const ends = await Promise.all(consumers.map(async (c) => Promise.all(c.behaviour.options.topics.map(async (t) => [t, await transport.endOffsets(t)] as const))));
+    const ends = await Promise.all(
+      consumers.map(async (c) =>
+        Promise.all(
+          c.behaviour.options.topics.map(async (t) => {
+            const end = await transport.endOffsets(t);
+            // A committing group's partition committed to its end holds nothing for it: nothing there is
+            // handed out in this process, so nothing there would ever count as taken in.
+            if (c.behaviour.options.commits !== false) for (const [p, o] of await transport.committed(c.behaviour.options.groupId, t)) if (o >= (end.get(p) ?? 0n)) end.delete(p);
+            return [t, end] as const;
+          }),
+        ),
+      ),
+    );
     const log = this.options.system.log;
     for (let since = Date.now(); Date.now() < deadline; ) {
       const behind = consumers.flatMap((c, i) =>
