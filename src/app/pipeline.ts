@@ -384,20 +384,7 @@ export class Pipeline {
    * (true), or at `deadline` or a stop (false); `waiting` is logged every 10 s until then.
    */
   private async caughtUp(consumers: readonly ConsumerActor[], waiting: string, deadline = Infinity): Promise<boolean> {
-    const { transport } = this.options.system;
-    const ends = await Promise.all(
-      consumers.map(async (c) =>
-        Promise.all(
-          c.behaviour.options.topics.map(async (t) => {
-            const end = await transport.endOffsets(t);
-            // A committing group's partition committed to its end holds nothing for it: nothing there is
-            // handed out in this process, so nothing there would ever count as taken in.
-            if (c.behaviour.options.commits !== false) for (const [p, o] of await transport.committed(c.behaviour.options.groupId, t)) if (o >= (end.get(p) ?? 0n)) end.delete(p);
-            return [t, end] as const;
-          }),
-        ),
-      ),
-    );
+    const ends = await Promise.all(consumers.map((c) => Promise.all(c.behaviour.options.topics.map(async (t) => [t, await this.toTakeIn(c, t)] as const))));
     const log = this.options.system.log;
     for (let since = Date.now(); Date.now() < deadline; ) {
       const behind = consumers.flatMap((c, i) =>
@@ -415,6 +402,19 @@ export class Pipeline {
       await new Promise((r) => setTimeout(r, 10));
     }
     return false;
+  }
+
+  /**
+   * Where `topic` ends, per partition, of the partitions with something there for `c` to take in: a
+   * committing group's partition committed to its end has nothing (nothing there is handed out in this
+   * process, so nothing would ever count as taken in).
+   */
+  private async toTakeIn(c: ConsumerActor, topic: string): Promise<Map<number, bigint>> {
+    const { transport } = this.options.system;
+    const end = await transport.endOffsets(topic);
+    if (c.behaviour.options.commits === false) return end;
+    for (const [p, o] of await transport.committed(c.behaviour.options.groupId, topic)) if (o >= (end.get(p) ?? 0n)) end.delete(p);
+    return end;
   }
 
   /**

@@ -3,6 +3,7 @@ import type { MarketTick } from '../contracts/events.ts';
 import type { ActorRef } from '../runtime/actor-ref.ts';
 import { Delivery, type Ack } from '../runtime/delivery.ts';
 import { TickBlock, TickChunk } from './tick-block.ts';
+import { untilDoneOrAborted } from '../abortable.ts';
 
 /** Who handles an instrument's ticks in this process. */
 export interface TickTargets {
@@ -80,16 +81,12 @@ export class TickFanout {
   /** Resolves at once while under the bound; past it, once half of what is in flight has finished. */
   room(signal?: AbortSignal): Promise<void> {
     if (this.inFlight < this.options.bound || signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    return untilDoneOrAborted(signal, (done) => {
       const previous = this.drained;
-      const abort = () => resolve();
-      // The listener goes with the wait it belongs to: a long replay waits thousands of times on one signal.
       this.drained = () => {
-        signal?.removeEventListener('abort', abort);
         previous?.();
-        resolve();
+        done();
       };
-      signal?.addEventListener('abort', abort, { once: true });
     });
   }
 

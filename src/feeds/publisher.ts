@@ -4,6 +4,7 @@ import { EventRecord } from '../contracts/event-record.ts';
 import { MARKET_TICKS } from '../contracts/topics.ts';
 import type { Clock } from '../clock.ts';
 import type { Outbox } from '../runtime/outbox.ts';
+import { untilDoneOrAborted } from '../abortable.ts';
 
 /** Where a feed puts its ticks: market.ticks through the producer, or (in process) straight to the actors. */
 export interface TickSink {
@@ -41,14 +42,6 @@ export class TickPublisher implements TickSink {
       this.published++;
     }
     if (this.outbox.backlog < this.bound || signal?.aborted) return;
-    await new Promise<void>((resolve) => {
-      const abort = () => resolve();
-      signal?.addEventListener('abort', abort, { once: true });
-      // The listener goes with its wait: a long replay waits many times on one signal.
-      this.outbox.whenBelow(this.bound >> 1, () => {
-        signal?.removeEventListener('abort', abort);
-        resolve();
-      });
-    });
+    await untilDoneOrAborted(signal, (done) => this.outbox.whenBelow(this.bound >> 1, done));
   }
 }

@@ -1,4 +1,5 @@
 import type { MarketTick } from '../contracts/events.ts';
+import { untilDoneOrAborted } from '../abortable.ts';
 import type { TickSink } from './publisher.ts';
 
 export interface Pacing {
@@ -26,17 +27,10 @@ export async function replay(ticks: readonly MarketTick[], publisher: TickSink, 
   }
 }
 
-/** Waits `ms` unless `signal` ends the wait; the listener goes with the wait (one a tick in a paced replay). */
+/** Waits `ms` unless `signal` ends the wait first. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const abort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', abort, { once: true });
+  return untilDoneOrAborted(signal, (done) => {
+    const t = setTimeout(done, ms);
+    return () => clearTimeout(t);
   });
 }

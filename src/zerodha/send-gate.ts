@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { ZerodhaSettings } from './settings.ts';
+import { untilDoneOrAborted } from '../abortable.ts';
 
 /** A limit of `max` sends in any `ms` window. */
 export interface Window {
@@ -45,9 +46,9 @@ export class SendGate {
   private async wait(names: readonly string[], signal?: AbortSignal): Promise<void> {
     for (let d = this.delay(names); d > 0; d = this.delay(names)) {
       if (signal?.aborted) throw signal.reason;
-      await new Promise<void>((resolve) => {
-        const timer = this.clock.schedule(d, resolve);
-        signal?.addEventListener('abort', () => (timer.cancel(), resolve()), { once: true });
+      await untilDoneOrAborted(signal, (done) => {
+        const timer = this.clock.schedule(d, done);
+        return () => timer.cancel();
       });
     }
     if (signal?.aborted) throw signal.reason;
