@@ -1,16 +1,13 @@
 import { Pipeline } from '../src/app/pipeline.ts';
-import { systemFor } from '../src/app/system.ts';
-import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
-import { systemClock } from '../src/clock.ts';
 import { createEvent, type Envelope } from '../src/contracts/envelope.ts';
 import { EventRecord } from '../src/contracts/event-record.ts';
 import { topicsFor } from '../src/contracts/topics.ts';
 import { derivedId } from '../src/ids.ts';
-import { rootLogger } from '../src/log.ts';
 import { quoteOf, toWire } from '../src/market/quote.ts';
 import { alternate, profiled, type Summary, type Workload } from './measure.ts';
 import { benchTicks } from './pipeline.bench.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
+import { embeddedSystem, quietLog } from './system.ts';
 
 export interface ChainFigures {
   readonly signals: number;
@@ -43,11 +40,7 @@ export async function benchChain(count: number, instruments = 500): Promise<Chai
     units: count,
     prepare: async () => {
       const config = benchConfig();
-      const log = rootLogger.child({});
-      log.level = 'warn';
-      const system = systemFor(config, systemClock, log, (e) => {
-        throw e;
-      }, new MemoryTransport(config.memoryBus));
+      const system = embeddedSystem(config, quietLog('chain'));
       const pipeline = await Pipeline.start({ system, config, catalogue, strategies: [] });
       // The prices the chain marks positions at.
       await pipeline.direct!.publish(ticks);

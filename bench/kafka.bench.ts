@@ -221,8 +221,9 @@ export async function benchBackpressure(brokers: string, sent: number, bound: nu
   // What backpressure promises, checked: the mailbox never passes its bound, and a consumer held back
   // for the whole run does not pile records up in memory (the heap's last quarter against its first).
   if (figures.maxPendingSeen > bound) throw new Error(`backpressure: a mailbox held ${figures.maxPendingSeen} messages, past its bound of ${bound}`);
-  if (figures.heapMbLastQuarter - figures.heapMbFirstQuarter > HEAP_GROWTH_BOUND_MB) {
-    throw new Error(`backpressure: the heap grew ${(figures.heapMbLastQuarter - figures.heapMbFirstQuarter).toFixed(1)} MB from the run's first quarter to its last, past the bound of ${HEAP_GROWTH_BOUND_MB} MB`);
+  const growth = figures.heapMbLastQuarter - figures.heapMbFirstQuarter;
+  if (growth > HEAP_GROWTH_BOUND_MB) {
+    throw new Error(`backpressure: the heap grew ${growth.toFixed(1)} MB from the run's first quarter to its last, past the bound of ${HEAP_GROWTH_BOUND_MB} MB`);
   }
   return figures;
 }

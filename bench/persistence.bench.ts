@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Persistence } from '../src/app/persistence.ts';
 import { Pipeline } from '../src/app/pipeline.ts';
-import { systemFor } from '../src/app/system.ts';
-import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
 import { systemClock } from '../src/clock.ts';
 import type { MarketTick } from '../src/contracts/events.ts';
 import { administer } from '../src/control/strategy-admin.ts';
@@ -12,10 +10,11 @@ import { DbChainStore } from '../src/db/chain-store.ts';
 import { Database } from '../src/db/database.ts';
 import { TickPublisher } from '../src/feeds/publisher.ts';
 import { SimMarket } from '../src/feeds/sim.ts';
-import { rootLogger } from '../src/log.ts';
 import { InstrumentCatalogue } from '../src/market/instruments.ts';
 import { alternate, ratio, type Summary, type Workload } from './measure.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
+import { embeddedSystem, quietLog } from './system.ts';
+import type { ActorSystem } from '../src/app/actor-system.ts';
 
 export interface PersistenceFigures {
   readonly ticks: number;
@@ -30,7 +29,7 @@ export interface PersistenceFigures {
   readonly addToFirstTickMs: { readonly runs: number; readonly median: number; readonly max: number };
 }
 
-const quietLog = rootLogger.child({ bench: 'persistence' }, { level: 'warn' });
+const log = quietLog('persistence');
 
 interface Running {
   readonly pipeline: Pipeline;
@@ -42,13 +41,22 @@ async function open(strategies: number, instruments: number, withLedger: boolean
   const { catalogue, instances } = benchUniverse(instruments, strategies);
   const config = benchConfig();
   const dir = mkdtempSync(join(tmpdir(), 'ap-bench-db-'));
-  const db = withLedger ? await Database.open({ enabled: true, url: null, dir }, quietLog) : undefined;
-  await db?.migrate();
-  const store = db ? new DbChainStore(db, systemClock, quietLog) : undefined;
-  const system = systemFor(config, systemClock, quietLog, (e) => {
+  let db: Database | undefined;
+  let pipeline: Pipeline;
+  let system: ActorSystem;
+  let store: DbChainStore | undefined;
+  try {
+    db = withLedger ? await Database.open({ enabled: true, url: null, dir }, log) : undefined;
+    await db?.migrate();
+    store = db ? new DbChainStore(db, systemClock, log) : undefined;
+    system = embeddedSystem(config, log);
+    pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, ...(store ? { store } : {}) });
+  } catch (e) {
+    // A start that fails leaves no database open and no folder behind.
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
-  }, new MemoryTransport(config.memoryBus));
-  const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, ...(store ? { store } : {}) });
+  }
   return {
     pipeline,
     close: async () => {
@@ -64,7 +72,7 @@ async function open(strategies: number, instruments: number, withLedger: boolean
   };
 }
 
-function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], withLedger: boolean, rows: { n: number }): Workload<Running> {
+function workload(strategies: number, instruments: number, ticks: readonly MarketTick[], withLedger: boolean, rows?: { n: number }): Workload<Running> {
   return {
     units: ticks.length,
     prepare: () => open(strategies, instruments, withLedger),
@@ -74,7 +82,8 @@ function workload(strategies: number, instruments: number, ticks: readonly Marke
       while (pipeline.ticks < ticks.length || !pipeline.idle) await new Promise((r) => setImmediate(r));
     },
     cleanup: async (r) => {
-      rows.n = await r.close();
+      const n = await r.close();
+      if (rows) rows.n = n;
     },
   };
 }
@@ -89,7 +98,7 @@ export async function benchPersistence(count: number, instruments = 500, strateg
   const t0 = Date.UTC(2025, 7, 11, 4, 0);
   const ticks = Array.from({ length: count }, (_, i) => market.tick(t0 + i));
   const rows = { n: 0 };
-  const r = await alternate({ withoutLedger: workload(strategies, instruments, ticks, false, { n: 0 }), withLedger: workload(strategies, instruments, ticks, true, rows) });
+  const r = await alternate({ withoutLedger: workload(strategies, instruments, ticks, false), withLedger: workload(strategies, instruments, ticks, true, rows) });
   return { ticks: count, strategies, withoutLedger: r.withoutLedger, withLedger: r.withLedger, ratio: ratio(r.withLedger, r.withoutLedger), ledgerRows: rows.n, addToFirstTickMs: await addToFirstTick(5) };
 }
 
@@ -102,10 +111,8 @@ async function addToFirstTick(runs: number): Promise<{ runs: number; median: num
   const dir = mkdtempSync(join(tmpdir(), 'ap-bench-add-'));
   const config = benchConfig({ database: { enabled: true, url: null, dir } });
   const catalogue = InstrumentCatalogue.load(config.trading.instrumentsFile);
-  const persistence = await Persistence.open(config, catalogue, systemClock, quietLog);
-  const system = systemFor(config, systemClock, quietLog, (e) => {
-    throw e;
-  }, new MemoryTransport(config.memoryBus));
+  const persistence = await Persistence.open(config, catalogue, systemClock, log);
+  const system = embeddedSystem(config, log);
   const pipeline = await Pipeline.start({ system, config, catalogue, strategies: persistence.strategies, store: persistence.chain, leadership: persistence.lease('bench', system.producer, (e) => {
     throw e;
   }) });

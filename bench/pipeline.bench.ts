@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Pipeline } from '../src/app/pipeline.ts';
-import { systemFor } from '../src/app/system.ts';
-import { MemoryTransport } from '../src/bus/memory/memory-transport.ts';
-import { systemClock } from '../src/clock.ts';
 import type { MarketTick } from '../src/contracts/events.ts';
 import { SimMarket } from '../src/feeds/sim.ts';
-import { rootLogger } from '../src/log.ts';
 import { alternate, flags, profiled, ratio, round, type Summary, type Workload } from './measure.ts';
 import { onTickWorkload } from './strategies.bench.ts';
 import { benchConfig, benchUniverse } from './universe.ts';
+import { embeddedSystem, quietLog } from './system.ts';
 
 export interface ThroughputFigures {
   readonly ticks: number;
@@ -76,11 +73,7 @@ interface Setup {
 async function start(s: Setup, ticks: number): Promise<Started> {
   const { catalogue, instances, list } = benchUniverse(s.instruments, s.strategies, s.quiet);
   const config = benchConfig({ workers: s.workers });
-  const log = rootLogger.child({});
-  log.level = 'warn';
-  const system = systemFor(config, systemClock, log, (e) => {
-    throw e;
-  }, new MemoryTransport(config.memoryBus));
+  const system = embeddedSystem(config, quietLog('pipeline'));
   const pipeline = await Pipeline.start({ system, config, catalogue, strategies: instances, workers: s.workers });
   await pipeline.warmed;
   // A worker thread is a fresh V8 isolate whose code starts unoptimised (its first 200,000 ticks ran at
@@ -98,7 +91,7 @@ async function start(s: Setup, ticks: number): Promise<Started> {
     const market = new SimMarket(list, WARM_SEED, TICK_VOLATILITY);
     for (let i = 0; i < WARM_UP; i += 5000) await pipeline.direct!.publish(Array.from({ length: 5000 }, (_, k) => market.tick(warm + i + k)));
   }
-  while (pipeline.ticks < WARM_UP || !pipeline.settledNow) await new Promise((r) => setTimeout(r, 1));
+  await handled(pipeline, WARM_UP);
   return {
     pipeline,
     before: pipeline.ticks,
@@ -112,13 +105,20 @@ async function start(s: Setup, ticks: number): Promise<Started> {
   };
 }
 
+/**
+ * Until `p` has taken `ticks` in all and handled them, outcomes included. Looked at every millisecond,
+ * not every turn: a main thread spinning on setImmediate takes a core from the workers it waits for (it
+ * halved the sharded figures on two cores).
+ */
+async function handled(p: Pipeline, ticks: number): Promise<void> {
+  while (p.ticks < ticks || !p.settledNow) await new Promise((r) => setTimeout(r, 1));
+}
+
 /** Every tick handed over (5,000 at a time, as a feed in the process does, or by the shards) and all handled, outcomes included. */
 async function replay(p: Pipeline, ticks: readonly MarketTick[], before: number, fedFromMain: boolean): Promise<void> {
   if (p.shards && !fedFromMain) await Promise.all(p.shards.links.map((s) => s.go()));
   else for (let i = 0; i < ticks.length; i += 5000) await p.direct!.publish(ticks.slice(i, i + 5000));
-  // Looked at every millisecond, not every turn: a main thread spinning on setImmediate takes a core
-  // from the workers it waits for (it halved the sharded figures on two cores).
-  while (p.ticks < before + ticks.length || !p.settledNow) await new Promise((r) => setTimeout(r, 1));
+  await handled(p, before + ticks.length);
 }
 
 function workload(s: Setup, ticks: readonly MarketTick[], last?: { signals: number; fills: number }): Workload<Started> {

@@ -63,8 +63,9 @@ try {
   mkdirSync('bench/results', { recursive: true });
   mkdirSync('docs', { recursive: true });
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync('docs/benchmarks.md', report(results));
-  console.log(report(results));
+  const md = report(results);
+  writeFileSync('docs/benchmarks.md', md);
+  console.log(md);
 } catch (e) {
   console.error(e);
   process.exitCode = 1;

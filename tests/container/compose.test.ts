@@ -21,6 +21,8 @@ import { BASE_IMAGE, buildImage, composeService, type ComposeService, exitCodeOf
  * receiver on 127.0.0.1:4318. Read back from the log and the database.
  */
 const paper = topicsFor('paper');
+/** The chain's topics the test reads back, from the signal to its fills. */
+const RECORDED = [paper.signalsRaw, paper.signalsValidated, paper.signalsRejected, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed] as const;
 const CONTAINERS = ['ap-rehearsal-feed', 'ap-rehearsal-app-1', 'ap-rehearsal-app-2'] as const;
 const [FEED, APP1, APP2] = CONTAINERS;
 const DB_NAME = 'alpha_panda';
@@ -118,7 +120,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     const adds = STRATEGIES.map(([id, type, instruments, params]) => `node src/cli/main.ts strategies add ${id} --type ${type} --instruments ${instruments} --params '${JSON.stringify(params)}'`);
     expect(podman('run', '--rm', '--network', 'host', '--add-host', 'postgres:127.0.0.1', ...deployEnv, '--entrypoint', 'sh', IMAGE, '-c', adds.join(' && ')).out).toMatch(/added c-mr-2/);
     // The log the containers write, read back from the start.
-    log = await recordTopics(transport, [paper.signalsRaw, paper.signalsValidated, paper.signalsRejected, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed]);
+    log = await recordTopics(transport, [...RECORDED]);
     const events = () => decodeAll(log.records);
 
     phase('deployed');
@@ -188,19 +190,17 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     phase('trading again after the kill');
     // The market stops; everything in flight finishes; both replicas stop cleanly.
     podman('stop', '-t', String(feed.stopGraceSeconds), FEED);
-    let unended: AnyEnvelope[] = [];
+    let unended: string[] = [];
     await waitFor(() => {
       const e = events();
       const ended = new Set(e.filter((x) => x.type === 'order_filled' || x.type === 'order_failed' || x.type === 'rejected_signal').map((x) => x.correlation_id));
-      const validated = new Set(e.filter((x) => x.type === 'validated_signal').map((x) => x.correlation_id));
-      unended = e.filter((x) => (x.type === 'trading_signal' || x.type === 'validated_signal') && !ended.has(x.correlation_id) && !(x.type === 'trading_signal' && validated.has(x.correlation_id)));
+      unended = [...new Set(e.filter((x) => x.type === 'trading_signal' || x.type === 'validated_signal').map((x) => x.correlation_id))].filter((id) => !ended.has(id));
       return unended.length === 0;
     }, 'every signal rejected, filled or failed', 60_000).catch(async (err: Error) => {
       // What each unfinished chain holds on the log and in the ledger, for whoever reads the failure.
-      const ids = unended.map((v) => v.correlation_id);
-      const onLog = events().filter((x) => ids.includes(x.correlation_id)).map((x) => `${x.correlation_id} ${x.type} ${x.source} ${x.ts}`);
-      const rows = ids.length === 0 ? [] : await query(dbUrl, `select correlation_id, kind, order_id, trading_day from ledger_entry where correlation_id in (${ids.map((id) => `'${id}'`).join(', ')})`).catch((e: unknown) => [String(e)]);
-      throw new Error(`${err.message}: ${ids.length} unended\n${onLog.join('\n')}\nledger: ${JSON.stringify(rows)}`);
+      const onLog = events().filter((x) => unended.includes(x.correlation_id)).map((x) => `${x.correlation_id} ${x.type} ${x.source} ${x.ts}`);
+      const rows = unended.length === 0 ? [] : await query(dbUrl, `select correlation_id, kind, order_id, trading_day from ledger_entry where correlation_id in (${unended.map((id) => `'${id}'`).join(', ')})`).catch((e: unknown) => [String(e)]);
+      throw new Error(`${err.message}: ${unended.length} unended\n${onLog.join('\n')}\nledger: ${JSON.stringify(rows)}`);
     });
     podman('stop', '-t', String(app.stopGraceSeconds), APP2);
     expect(exitCodeOf(APP2)).toBe(0);
@@ -208,8 +208,7 @@ describe('the compose deployment, rehearsed in containers of the image', () => {
     phase('stopped');
     // Every fill on the log is in the ledger once, and nothing else is; no validated signal executed twice.
     // (The log read to its end first: the replicas' last records went out as they stopped.)
-    const topics = [paper.signalsRaw, paper.signalsValidated, paper.signalsRejected, paper.ordersSubmitted, paper.ordersFilled, paper.ordersFailed];
-    const ends = await Promise.all(topics.map(async (t) => [t, await transport.endOffsets(t)] as const));
+    const ends = await Promise.all(RECORDED.map(async (t) => [t, await transport.endOffsets(t)] as const));
     await waitFor(() => ends.every(([t, end]) => [...end].every(([p, o]) => o === 0n || log.records.some((r) => r.topic === t && r.partition === p && BigInt(r.offset) + 1n >= o))), 'the log read to its end', 30_000);
     const all = events();
     const logFills = new Map(all.filter((e) => e.type === 'order_filled').map((e) => [`${e.data.order_id}|${e.data.fill_id}`, e]));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InRecord, Subscription, Transport } from '../../src/bus/transport.ts';
+import type { InRecord, SubscribeOptions, Subscription, Transport } from '../../src/bus/transport.ts';
 import { DLT } from '../../src/contracts/dead-letter.ts';
 import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
 import { dlqOf } from '../../src/contracts/topics.ts';
@@ -29,11 +29,11 @@ export function busContract(kind: TransportKind): void {
     cleanup.push(() => s.stop());
     return s;
   };
-  const subscribe = async (t: Transport, groupId: string, topic: string | string[], got: InRecord[], take = (n: number, _partition: number, _topic: string) => n): Promise<Subscription> => {
+  const subscribe = async (t: Transport, groupId: string, topic: string | string[], got: InRecord[], take = (n: number, _partition: number, _topic: string) => n, start: Pick<SubscribeOptions, 'fromBeginning' | 'startAt'> = { fromBeginning: true }): Promise<Subscription> => {
     const sub = await t.subscribe({
       groupId,
       topics: Array.isArray(topic) ? topic : [topic],
-      fromBeginning: true,
+      ...start,
       onBatch: async (b) => {
         const n = take(b.records.length, b.partition, b.topic);
         got.push(...b.records.slice(0, n));
@@ -89,22 +89,7 @@ export function busContract(kind: TransportKind): void {
       const groupId = `g-${randomUUID()}`;
       await t.send(Array.from({ length: 10 }, (_, i) => recordOf(topic, tick(11, 100 + i))));
       const [partition] = [...(await t.endOffsets(topic))].find(([, end]) => end > 0n)!;
-      const join = async (start: bigint, got: InRecord[]) => {
-        const sub = await t.subscribe({
-          groupId,
-          topics: [topic],
-          fromBeginning: false,
-          startAt: new Map([[topic, new Map([[partition, start]])]]),
-          onBatch: async (b) => {
-            got.push(...b.records);
-            return b.records.length;
-          },
-          onAssignment: () => undefined,
-          onCrash: () => undefined,
-        });
-        cleanup.push(() => sub.stop());
-        return sub;
-      };
+      const join = (start: bigint, got: InRecord[]) => subscribe(t, groupId, topic, got, undefined, { fromBeginning: false, startAt: new Map([[topic, new Map([[partition, start]])]]) });
       const first: InRecord[] = [];
       const sub = await join(4n, first);
       await waitFor(() => first.length >= 6, 'the records from offset 4');
@@ -125,16 +110,16 @@ export function busContract(kind: TransportKind): void {
       await t.send(Array.from({ length: 5 }, (_, i) => recordOf(topic, tick(21, 100 + i))));
       const ends = await t.endOffsets(topic);
       const got: number[] = [];
-      const first = system(t);
-      const firstSink = first.root.spawn<null, AnyEnvelope>({ name: 'sink', behaviour: { init: () => null, receive: (n, e) => (got.push((e as { data: { last_price: number } }).data.last_price), n) } });
-      const c = await first.consumer({ ...consumerDefaults, fromBeginning: false, name: 'c1', groupId, topics: [topic], route: () => firstSink });
+      const sys = system(t);
+      const sink = sys.root.spawn<null, AnyEnvelope>({ name: 'sink', behaviour: { init: () => null, receive: (n, e) => (got.push((e as { data: { last_price: number } }).data.last_price), n) } });
+      const c = await sys.consumer({ ...consumerDefaults, fromBeginning: false, name: 'c1', groupId, topics: [topic], route: () => sink });
       await waitFor(() => c.behaviour.assignment.length > 0, 'the first member assigned');
       // Nothing was handed out, yet every partition has a commit: where the first member started.
       await waitFor(async () => (await t.committed(groupId, topic)).size === ends.size, 'the starts committed');
       expect(await t.committed(groupId, topic)).toEqual(ends);
       await c.stop(1000);
       await t.send([7, 8, 9].map((i) => recordOf(topic, tick(21, 200 + i))));
-      await first.consumer({ ...consumerDefaults, fromBeginning: false, name: 'c2', groupId, topics: [topic], route: () => firstSink });
+      await sys.consumer({ ...consumerDefaults, fromBeginning: false, name: 'c2', groupId, topics: [topic], route: () => sink });
       await waitFor(() => got.length >= 3, 'what was published between the members');
       expect(got).toEqual([207, 208, 209]);
     });

@@ -6,8 +6,7 @@ import { EventRecord } from '../../src/contracts/event-record.ts';
 import type { TradingSignal } from '../../src/contracts/events.ts';
 import { topicsFor } from '../../src/contracts/topics.ts';
 import { InstrumentCatalogue } from '../../src/market/instruments.ts';
-import { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
-import { makeSystem, makeTransport } from '../support/harness.ts';
+import { makeSystem, makeTransport, memoryTransport } from '../support/harness.ts';
 import { testConfig } from '../support/pipeline.ts';
 
 const RELIANCE = 738561;
@@ -36,7 +35,7 @@ describe('a new deployment on an existing log', () => {
 
   it("finds its chain caught up at a stop at once: a partition it started past, at the log's end, holds nothing for it", async () => {
     // A log that outlives the process, with signals from before this deployment on it.
-    const transport = new MemoryTransport({ partitions: 4, maxBatch: 100, retention: 1_000_000, durable: true });
+    const transport = memoryTransport(true);
     const paper = topicsFor('paper');
     const old = ['a', 'b', 'c', 'd'].map((key) => createEvent({ type: 'trading_signal', broker: 'paper', source: `strategy/${key}`, key, data: { signal_id: randomUUID(), strategy_id: key, instrument_token: RELIANCE, signal_type: 'BUY', quantity: 1, price: 1385, timestamp: at }, now }));
     await transport.send(old.map((e) => new EventRecord(paper.signalsRaw, e, {})));

@@ -37,7 +37,10 @@ describe('scale-out: two instances of one deployment on the test broker', () => 
       // again what the old one still had in flight, with the same id, so it is judged once (below).
       // Both instances ran some.
       const made = new Map<string, Set<string>>();
-      for (const e of signals) made.set(`${e.data.strategy_id} ${e.causation_id}`, (made.get(`${e.data.strategy_id} ${e.causation_id}`) ?? new Set()).add(e.id));
+      for (const e of signals) {
+        const key = `${e.data.strategy_id} ${e.causation_id}`;
+        made.set(key, (made.get(key) ?? new Set()).add(e.id));
+      }
       for (const [tick, ids] of made) expect([...ids], `${tick} made as`).toHaveLength(1);
       const lastOn = new Map(signals.map((e) => [e.data.strategy_id, instanceOf(e.source)]));
       expect(new Set(lastOn.values()).size).toBe(2);

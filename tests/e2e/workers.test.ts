@@ -1,14 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { Pipeline } from '../../src/app/pipeline.ts';
 import { run, type RunResult } from '../../src/app/run.ts';
 import { ShardLink } from '../../src/app/shard/shard-link.ts';
-import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
-import { topicsFor } from '../../src/contracts/topics.ts';
-import { rootLogger } from '../../src/log.ts';
-import { StrategyLedger } from '../../src/strategies/ledger.ts';
-import { randomUUID } from 'node:crypto';
-import { Pipeline } from '../../src/app/pipeline.ts';
 import type { MemoryTransport } from '../../src/bus/memory/memory-transport.ts';
+import type { AnyEnvelope } from '../../src/contracts/envelope.ts';
+import { dlqOf, MARKET_TICKS, topicsFor } from '../../src/contracts/topics.ts';
+import { rootLogger } from '../../src/log.ts';
 import { InstrumentCatalogue } from '../../src/market/instruments.ts';
+import { StrategyLedger } from '../../src/strategies/ledger.ts';
 import { STRATEGIES } from '../../src/strategies/registry.ts';
 import { makeSystem, makeTransport } from '../support/harness.ts';
 import { decodeAll, expectChainsIntact, keepOpen, recordTopics, testConfig } from '../support/pipeline.ts';
@@ -91,7 +91,7 @@ describe('the market side sharded over worker threads', () => {
       // Three ticks: a fresh state (four prices to a decision) could not signal on them; the carried one can.
       await step(20, 23);
       expect(pipeline.stats.signals).toBeGreaterThan(0);
-      expect(transport.read('market.ticks.dlq')).toEqual([]);
+      expect(transport.read(dlqOf(MARKET_TICKS))).toEqual([]);
     } finally {
       pipeline.stop();
       await pipeline.close();

@@ -13,13 +13,16 @@ import { SupervisionPolicy } from '../../supervisors/policy.ts';
 
 export type TransportKind = 'memory' | 'kafka';
 
+/** The in-process bus a test uses; `durable`: as if its log outlived the process (as Kafka's does). */
+export const memoryTransport = (durable = false) => new MemoryTransport({ partitions: 4, maxBatch: 100, retention: 1_000_000, durable });
+
 /**
  * A transport for a test. Kafka goes to the suite's shared test broker unless `brokers` names another:
  * a test that runs a whole pipeline uses a broker of its own (privateBroker), because market.ticks is
  * one topic and another test's ticks would reach its strategies.
  */
 export function makeTransport(kind: TransportKind, maxWaitTimeMs = 20, brokers?: string): Transport {
-  if (kind === 'memory') return new MemoryTransport({ partitions: 4, maxBatch: 100, retention: 1_000_000 });
+  if (kind === 'memory') return memoryTransport();
   return new KafkaTransport(testBrokerOptions(brokers ?? inject('kafkaBrokers'), maxWaitTimeMs), rootLogger);
 }
 
